@@ -1,0 +1,392 @@
+package io.flowpic.flowtable.flow;
+
+import org.agrona.BitUtil;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.nio.ByteBuffer;
+
+/**
+ * Unidirectional flows keyed by 5-tuple, each accumulating its current FlowPic block.
+ * <p>
+ * Single writer. Open addressing with linear probing over one off-heap slab (no per-flow objects,
+ * no boxing); deletion by backward shift so no tombstones accumulate. Capacity is fixed: when full,
+ * a new flow is counted as rejected rather than growing towards an OOM.
+ * <p>
+ * Blocks are aligned to each flow's first packet and do not overlap. A block finishes when the
+ * clock passes its end (any packet or a sweep can move the clock), when its flow goes idle, or at
+ * {@link #flushAll()}; the same-flow case is also decided on arrival, so results do not depend on
+ * when a sweep runs.
+ */
+public final class FlowTable
+{
+    private static final int SRC_HI = 0;
+    private static final int SRC_LO = 8;
+    private static final int DST_HI = 16;
+    private static final int DST_LO = 24;
+    private static final int PORTS = 32;
+    /** bit 0: used; bits 8..15 IP version; bits 16..23 protocol. */
+    private static final int META = 36;
+    private static final int FIRST_SEEN = 40;
+    private static final int LAST_SEEN = 48;
+    private static final int BLOCK_START = 56;
+    private static final int BLOCK_BYTES = 64;
+    private static final int BLOCK_PACKETS = 72;
+    private static final int HEAD_CHUNK = 76;
+    private static final int TAIL_CHUNK = 80;
+    /** Cells held in the chain; fewer than the block's packets only when the cell pool ran out. */
+    private static final int RECORDED = 84;
+    private static final int SLOT_LENGTH = 96;
+    private static final int USED = 1;
+
+    private final FlowPicSpec spec;
+    private final int maxFlows;
+    private final long idleTimeoutNanos;
+    private final UnsafeBuffer slots;
+    private final int mask;
+    private final int slotCount;
+    private final PacketCellPool cellPool;
+    private final FlowTableCounters counters;
+    private final BlockListener listener;
+    private final FlowPicBlock block = new FlowPicBlock();
+    private int size;
+    private long clockNanos = Long.MIN_VALUE;
+
+    public FlowTable(
+        final FlowPicSpec spec,
+        final int maxFlows,
+        final long idleTimeoutNanos,
+        final int maxOpenPackets,
+        final FlowTableCounters counters,
+        final BlockListener listener)
+    {
+        if (maxFlows < 1 || maxFlows > (1 << 28))
+        {
+            throw new IllegalArgumentException("max flows must be in 1..2^28: " + maxFlows);
+        }
+        if (idleTimeoutNanos <= 0)
+        {
+            throw new IllegalArgumentException("idle timeout must be positive: " + idleTimeoutNanos);
+        }
+        this.spec = spec;
+        this.maxFlows = maxFlows;
+        this.idleTimeoutNanos = idleTimeoutNanos;
+        this.counters = counters;
+        this.listener = listener;
+        // Load factor ≤ 0.75 keeps linear probe chains short.
+        slotCount = BitUtil.findNextPositivePowerOfTwo(Math.max(2, (int)Math.min(1L << 30, (maxFlows * 4L + 2) / 3)));
+        mask = slotCount - 1;
+        slots = new UnsafeBuffer(ByteBuffer.allocateDirect(slotCount * SLOT_LENGTH));
+        cellPool = new PacketCellPool(maxOpenPackets);
+    }
+
+    public FlowPicSpec spec()
+    {
+        return spec;
+    }
+
+    public int activeFlows()
+    {
+        return size;
+    }
+
+    public int maxFlows()
+    {
+        return maxFlows;
+    }
+
+    /** Bytes of memory held for flows and open-block packets, fixed at construction. */
+    public long reservedBytes()
+    {
+        return (long)slotCount * SLOT_LENGTH + (long)cellPool.capacityCells() * 4L * PacketCellPool.CHUNK_INTS /
+            PacketCellPool.CELLS_PER_CHUNK;
+    }
+
+    /** Latest packet time seen (the packet clock). */
+    public long clockNanos()
+    {
+        return clockNanos;
+    }
+
+    /**
+     * Accounts one TCP/UDP packet. IPv4 addresses go in the low words with the high words zero.
+     */
+    public void onPacket(
+        final int ipVersion,
+        final int protocol,
+        final long srcHi,
+        final long srcLo,
+        final long dstHi,
+        final long dstLo,
+        final int srcPort,
+        final int dstPort,
+        final int ipLength,
+        final long timestampNanos)
+    {
+        if (timestampNanos > clockNanos)
+        {
+            clockNanos = timestampNanos;
+        }
+        final int ports = (srcPort << 16) | (dstPort & 0xFFFF);
+        final int meta = USED | (ipVersion << 8) | (protocol << 16);
+        int index = (int)hash(srcHi, srcLo, dstHi, dstLo, ports, meta) & mask;
+        int offset;
+        while (true)
+        {
+            offset = index * SLOT_LENGTH;
+            final int slotMeta = slots.getInt(offset + META);
+            if (slotMeta == 0)
+            {
+                if (size >= maxFlows)
+                {
+                    counters.flowsRejectedTableFull.incrementRelease();
+                    return;
+                }
+                slots.putLong(offset + SRC_HI, srcHi);
+                slots.putLong(offset + SRC_LO, srcLo);
+                slots.putLong(offset + DST_HI, dstHi);
+                slots.putLong(offset + DST_LO, dstLo);
+                slots.putInt(offset + PORTS, ports);
+                slots.putInt(offset + META, meta);
+                startFlow(offset, timestampNanos);
+                size++;
+                counters.flowsActive.setRelease(size);
+                break;
+            }
+            if (slotMeta == meta &&
+                slots.getInt(offset + PORTS) == ports &&
+                slots.getLong(offset + SRC_LO) == srcLo &&
+                slots.getLong(offset + DST_LO) == dstLo &&
+                slots.getLong(offset + SRC_HI) == srcHi &&
+                slots.getLong(offset + DST_HI) == dstHi)
+            {
+                final long lastSeen = slots.getLong(offset + LAST_SEEN);
+                if (timestampNanos - lastSeen > idleTimeoutNanos)
+                {
+                    // Idle gap: the old flow ended; this packet starts a new one with its own block grid.
+                    finishBlock(offset);
+                    counters.flowsClosedIdle.incrementRelease();
+                    startFlow(offset, timestampNanos);
+                }
+                else if (timestampNanos < lastSeen)
+                {
+                    counters.packetsOutOfOrder.incrementRelease();
+                }
+                break;
+            }
+            index = (index + 1) & mask;
+        }
+        addPacket(offset, ipLength, timestampNanos);
+    }
+
+    private void startFlow(final int offset, final long timestampNanos)
+    {
+        slots.putLong(offset + FIRST_SEEN, timestampNanos);
+        slots.putLong(offset + LAST_SEEN, timestampNanos);
+        slots.putLong(offset + BLOCK_START, timestampNanos);
+        slots.putLong(offset + BLOCK_BYTES, 0);
+        slots.putInt(offset + BLOCK_PACKETS, 0);
+        slots.putInt(offset + HEAD_CHUNK, PacketCellPool.NONE);
+        slots.putInt(offset + TAIL_CHUNK, PacketCellPool.NONE);
+        slots.putInt(offset + RECORDED, 0);
+        counters.flowsCreated.incrementRelease();
+    }
+
+    private void addPacket(final int offset, final int ipLength, final long timestampNanos)
+    {
+        final long blockNanos = spec.blockNanos();
+        int packets = slots.getInt(offset + BLOCK_PACKETS);
+        long blockStart = slots.getLong(offset + BLOCK_START);
+        if (packets > 0 && timestampNanos >= blockStart + blockNanos)
+        {
+            finishBlock(offset);
+            packets = 0;
+        }
+        if (packets == 0)
+        {
+            final long first = slots.getLong(offset + FIRST_SEEN);
+            final long sinceFirst = timestampNanos - first;
+            blockStart = sinceFirst <= 0 ? first : first + (sinceFirst / blockNanos) * blockNanos;
+            slots.putLong(offset + BLOCK_START, blockStart);
+        }
+        if (timestampNanos > slots.getLong(offset + LAST_SEEN))
+        {
+            slots.putLong(offset + LAST_SEEN, timestampNanos);
+        }
+
+        final int cell = spec.cell(ipLength, timestampNanos - blockStart);
+        final int recorded = slots.getInt(offset + RECORDED);
+        final int slotInChunk = recorded % PacketCellPool.CELLS_PER_CHUNK;
+        int tail = slots.getInt(offset + TAIL_CHUNK);
+        if (slotInChunk == 0)
+        {
+            final int chunk = cellPool.allocate();
+            if (chunk == PacketCellPool.NONE)
+            {
+                tail = PacketCellPool.NONE;
+            }
+            else
+            {
+                if (recorded == 0)
+                {
+                    slots.putInt(offset + HEAD_CHUNK, chunk);
+                }
+                else
+                {
+                    cellPool.link(tail, chunk);
+                }
+                tail = chunk;
+                slots.putInt(offset + TAIL_CHUNK, chunk);
+            }
+        }
+        if (tail != PacketCellPool.NONE)
+        {
+            cellPool.put(tail, slotInChunk, cell);
+            slots.putInt(offset + RECORDED, recorded + 1);
+        }
+        else
+        {
+            counters.cellsDroppedPoolFull.incrementRelease();
+        }
+        slots.putInt(offset + BLOCK_PACKETS, packets + 1);
+        slots.putLong(offset + BLOCK_BYTES, slots.getLong(offset + BLOCK_BYTES) + ipLength);
+    }
+
+    private void finishBlock(final int offset)
+    {
+        final int packets = slots.getInt(offset + BLOCK_PACKETS);
+        if (packets == 0)
+        {
+            return;
+        }
+        final int meta = slots.getInt(offset + META);
+        final FlowPicBlock block = this.block;
+        block.ipVersion = (meta >>> 8) & 0xFF;
+        block.protocol = (meta >>> 16) & 0xFF;
+        block.srcHi = slots.getLong(offset + SRC_HI);
+        block.srcLo = slots.getLong(offset + SRC_LO);
+        block.dstHi = slots.getLong(offset + DST_HI);
+        block.dstLo = slots.getLong(offset + DST_LO);
+        final int ports = slots.getInt(offset + PORTS);
+        block.srcPort = ports >>> 16;
+        block.dstPort = ports & 0xFFFF;
+        block.startNanos = slots.getLong(offset + BLOCK_START);
+        block.endNanos = block.startNanos + spec.blockNanos();
+        block.packets = packets;
+        block.bytes = slots.getLong(offset + BLOCK_BYTES);
+        block.clearCells();
+        final int head = slots.getInt(offset + HEAD_CHUNK);
+        final int recorded = slots.getInt(offset + RECORDED);
+        if (recorded > 0)
+        {
+            cellPool.drainInto(head, recorded, block);
+        }
+        slots.putInt(offset + BLOCK_PACKETS, 0);
+        slots.putLong(offset + BLOCK_BYTES, 0);
+        slots.putInt(offset + HEAD_CHUNK, PacketCellPool.NONE);
+        slots.putInt(offset + TAIL_CHUNK, PacketCellPool.NONE);
+        slots.putInt(offset + RECORDED, 0);
+        listener.onBlockFinished(block, packets >= spec.minPackets());
+    }
+
+    /**
+     * Moves the clock to {@code nowNanos} (never backwards) and finishes every block whose window has
+     * passed and every flow idle for longer than the idle timeout. Live capture calls this from a
+     * wall-clock timer, offline replay from the packet clock.
+     *
+     * @return number of blocks finished or flows closed.
+     */
+    public int expire(final long nowNanos)
+    {
+        if (nowNanos > clockNanos)
+        {
+            clockNanos = nowNanos;
+        }
+        final long now = clockNanos;
+        final long blockNanos = spec.blockNanos();
+        int work = 0;
+        int index = 0;
+        while (index < slotCount)
+        {
+            final int offset = index * SLOT_LENGTH;
+            if (slots.getInt(offset + META) == 0)
+            {
+                index++;
+                continue;
+            }
+            if (now - slots.getLong(offset + LAST_SEEN) > idleTimeoutNanos)
+            {
+                finishBlock(offset);
+                counters.flowsClosedIdle.incrementRelease();
+                remove(index);
+                work++;
+                continue; // backward shift may have moved an unvisited flow into this index
+            }
+            if (slots.getInt(offset + BLOCK_PACKETS) > 0 && now >= slots.getLong(offset + BLOCK_START) + blockNanos)
+            {
+                finishBlock(offset);
+                work++;
+            }
+            index++;
+        }
+        return work;
+    }
+
+    /** Finishes every open block and forgets every flow: end of input or shutdown. */
+    public void flushAll()
+    {
+        for (int index = 0; index < slotCount; index++)
+        {
+            final int offset = index * SLOT_LENGTH;
+            if (slots.getInt(offset + META) != 0)
+            {
+                finishBlock(offset);
+            }
+        }
+        slots.setMemory(0, slotCount * SLOT_LENGTH, (byte)0);
+        size = 0;
+        counters.flowsActive.setRelease(0);
+    }
+
+    private void remove(final int removedIndex)
+    {
+        int hole = removedIndex;
+        int index = (removedIndex + 1) & mask;
+        while (true)
+        {
+            final int offset = index * SLOT_LENGTH;
+            final int meta = slots.getInt(offset + META);
+            if (meta == 0)
+            {
+                break;
+            }
+            final int home = (int)hash(
+                slots.getLong(offset + SRC_HI), slots.getLong(offset + SRC_LO),
+                slots.getLong(offset + DST_HI), slots.getLong(offset + DST_LO),
+                slots.getInt(offset + PORTS), meta) & mask;
+            // Move the entry into the hole if its home is not cyclically within (hole, index].
+            if (((index - home) & mask) >= ((index - hole) & mask))
+            {
+                slots.putBytes(hole * SLOT_LENGTH, slots, offset, SLOT_LENGTH);
+                hole = index;
+            }
+            index = (index + 1) & mask;
+        }
+        slots.setMemory(hole * SLOT_LENGTH, SLOT_LENGTH, (byte)0);
+        size--;
+        counters.flowsActive.setRelease(size);
+    }
+
+    private static long hash(
+        final long srcHi, final long srcLo, final long dstHi, final long dstLo, final int ports, final int meta)
+    {
+        long h = srcHi * 0x9E3779B97F4A7C15L;
+        h = (h ^ srcLo) * 0xC2B2AE3D27D4EB4FL;
+        h = (h ^ dstHi) * 0x165667B19E3779F9L;
+        h = (h ^ dstLo) * 0x9E3779B97F4A7C15L;
+        h = (h ^ (((long)ports << 32) | (meta & 0xFFFFFFFFL))) * 0xC2B2AE3D27D4EB4FL;
+        h ^= h >>> 33;
+        h *= 0xFF51AFD7ED558CCDL;
+        h ^= h >>> 33;
+        return h;
+    }
+}

@@ -1,0 +1,41 @@
+package io.flowpic.flowtable.flow;
+
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.status.AtomicCounter;
+import org.agrona.concurrent.status.CountersManager;
+
+import java.nio.ByteBuffer;
+
+/**
+ * The flow table's counters. Agrona counters so another thread (metrics) or process can read them
+ * while the single writer updates them with plain release stores, no locks.
+ */
+public final class FlowTableCounters
+{
+    public final AtomicCounter flowsCreated;
+    public final AtomicCounter flowsActive;
+    public final AtomicCounter flowsRejectedTableFull;
+    public final AtomicCounter flowsClosedIdle;
+    public final AtomicCounter packetsOutOfOrder;
+    public final AtomicCounter cellsDroppedPoolFull;
+
+    public FlowTableCounters(final CountersManager counters)
+    {
+        flowsCreated = counters.newCounter("flows_created");
+        flowsActive = counters.newCounter("flows_active");
+        flowsRejectedTableFull = counters.newCounter("flows_rejected_table_full");
+        flowsClosedIdle = counters.newCounter("flows_closed_idle");
+        packetsOutOfOrder = counters.newCounter("packets_out_of_order");
+        cellsDroppedPoolFull = counters.newCounter("cells_dropped_pool_full");
+    }
+
+    /** A private counters area, for tools and tests that run a flow table outside the sensor. */
+    public static CountersManager standaloneCountersManager(final int maxCounters)
+    {
+        final UnsafeBuffer metadata = new UnsafeBuffer(
+            ByteBuffer.allocateDirect(maxCounters * CountersManager.METADATA_LENGTH));
+        final UnsafeBuffer values = new UnsafeBuffer(
+            ByteBuffer.allocateDirect(maxCounters * CountersManager.COUNTER_LENGTH));
+        return new CountersManager(metadata, values);
+    }
+}

@@ -1,0 +1,241 @@
+package io.flowpic.flowtable.flow;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class FlowTableTest
+{
+    private static final long S = 1_000_000_000L;
+    private static final long T0 = 1_700_000_000L * S;
+
+    private final RecordingListener listener = new RecordingListener();
+    private final FlowTableCounters counters =
+        new FlowTableCounters(FlowTableCounters.standaloneCountersManager(16));
+
+    private FlowTable table(final int r, final int blockSeconds, final int minPackets, final int maxFlows)
+    {
+        return new FlowTable(new FlowPicSpec(r, blockSeconds, 1500, minPackets), maxFlows, 60 * S, 1 << 16,
+            counters, listener);
+    }
+
+    private static void packet(final FlowTable table, final int srcPort, final int size, final long t)
+    {
+        table.onPacket(4, 6, 0, 0x0A000001L, 0, 0x0A000002L, srcPort, 443, size, t);
+    }
+
+    private static float[] image(final FlowPicBlock block, final int r)
+    {
+        final float[] image = new float[r * r];
+        block.addCountsTo(image, 0);
+        return image;
+    }
+
+    @Test
+    void binsAtResolution32AndFifteenSeconds()
+    {
+        final FlowTable table = table(32, 15, 1, 16);
+        packet(table, 1000, 100, T0);                        // row 3200/1500 = 2, col 0
+        packet(table, 1000, 1500, T0 + 7_500_000_000L);      // row clipped to 31, col 7.5*32/15 = 16
+        packet(table, 1000, 3000, T0 + 14_990_000_000L);     // row clipped to 31, col 31
+        packet(table, 1000, 46, T0 + 468_750_000L);          // row 0, col exactly 1 (0.46875 s = one column)
+        packet(table, 1000, 47, T0 + 468_749_999L);          // row 1 (47*32=1504), col 0
+        packet(table, 1000, 100, T0 + 1);                    // same cell as the first packet
+        table.flushAll();
+
+        assertEquals(1, listener.qualified.size());
+        final FlowPicBlock block = listener.qualified.get(0);
+        assertEquals(6, block.packets);
+        assertEquals(100 + 1500 + 3000 + 46 + 47 + 100, block.bytes);
+        assertEquals(T0, block.startNanos);
+        assertEquals(T0 + 15 * S, block.endNanos);
+        final float[] image = image(block, 32);
+        assertEquals(2f, image[2 * 32]);
+        assertEquals(1f, image[31 * 32 + 16]);
+        assertEquals(1f, image[31 * 32 + 31]);
+        assertEquals(1f, image[1]);
+        assertEquals(1f, image[32]);
+        float total = 0;
+        for (final float v : image)
+        {
+            total += v;
+        }
+        assertEquals(6f, total);
+    }
+
+    @Test
+    void binsAtResolution1500AndSixtySeconds()
+    {
+        final FlowTable table = table(1500, 60, 1, 16);
+        packet(table, 1000, 0, T0);                          // row 0 col 0
+        packet(table, 1000, 1499, T0 + 40_000_000L);         // row 1499, col 1 (40 ms = 60/1500 s)
+        packet(table, 1000, 1500, T0 + 39_999_999L);         // row clipped 1499, col 0
+        packet(table, 1000, 750, T0 + 30 * S);               // row 750, col 750
+        packet(table, 1000, 9000, T0 + 60 * S - 1);          // row 1499, col 1499
+        table.flushAll();
+
+        final FlowPicBlock block = listener.qualified.get(0);
+        assertEquals(T0 + 60 * S, block.endNanos);
+        final float[] image = image(block, 1500);
+        assertEquals(1f, image[0]);
+        assertEquals(1f, image[1499 * 1500 + 1]);
+        assertEquals(1f, image[1499 * 1500]);
+        assertEquals(1f, image[750 * 1500 + 750]);
+        assertEquals(1f, image[1499 * 1500 + 1499]);
+    }
+
+    @Test
+    void blocksAreAlignedToFirstPacketAndDoNotOverlap()
+    {
+        final FlowTable table = table(32, 15, 1, 16);
+        final long first = T0 + 123_456_789L;
+        packet(table, 1000, 100, first);
+        packet(table, 1000, 100, first + 15 * S - 1);        // last nanosecond of block 0
+        packet(table, 1000, 100, first + 15 * S);            // first nanosecond of block 1
+        packet(table, 1000, 100, first + 47 * S);            // block 3 (block 2 empty, skipped)
+        table.flushAll();
+
+        assertEquals(3, listener.qualified.size());
+        assertEquals(first, listener.qualified.get(0).startNanos);
+        assertEquals(2, listener.qualified.get(0).packets);
+        assertEquals(31, listener.qualified.get(0).cellAt(1) % 32);
+        assertEquals(first + 15 * S, listener.qualified.get(1).startNanos);
+        assertEquals(1, listener.qualified.get(1).packets);
+        assertEquals(0, listener.qualified.get(1).cellAt(0) % 32);
+        assertEquals(first + 45 * S, listener.qualified.get(2).startNanos);
+        // 2 s into the block: column 2*32/15 = 4
+        assertEquals(4, listener.qualified.get(2).cellAt(0) % 32);
+    }
+
+    @Test
+    void blocksBelowMinimumPacketsAreReportedAsTooSmall()
+    {
+        final FlowTable table = table(32, 15, 10, 16);
+        for (int i = 0; i < 9; i++)
+        {
+            packet(table, 1000, 100, T0 + i * S / 10);
+        }
+        for (int i = 0; i < 10; i++)
+        {
+            packet(table, 2000, 100, T0 + i * S / 10);
+        }
+        table.flushAll();
+        assertEquals(1, listener.tooSmall.size());
+        assertEquals(9, listener.tooSmall.get(0).packets);
+        assertEquals(1, listener.qualified.size());
+        assertEquals(10, listener.qualified.get(0).packets);
+        assertEquals(2000, listener.qualified.get(0).srcPort);
+    }
+
+    @Test
+    void anotherFlowsPacketMovesTheClockAndExpiryFinishesBlocksWithoutSameFlowPackets()
+    {
+        final FlowTable table = table(32, 15, 1, 16);
+        packet(table, 1000, 100, T0);
+        packet(table, 2000, 100, T0 + 16 * S);
+        table.expire(table.clockNanos());
+        assertEquals(1, listener.qualified.size());
+        assertEquals(1000, listener.qualified.get(0).srcPort);
+        assertEquals(2, table.activeFlows());
+    }
+
+    @Test
+    void idleFlowsAreClosedAndARestartedFlowGetsANewGrid()
+    {
+        final FlowTable table = table(32, 15, 1, 16);
+        packet(table, 1000, 100, T0);
+        packet(table, 1000, 100, T0 + 100 * S);              // 100 s gap > 60 s idle timeout
+        assertEquals(1, listener.qualified.size());
+        assertEquals(1, counters.flowsClosedIdle.get());
+        table.expire(T0 + 200 * S);
+        assertEquals(0, table.activeFlows());
+        assertEquals(2, listener.qualified.size());
+        assertEquals(T0 + 100 * S, listener.qualified.get(1).startNanos);
+        assertEquals(2, counters.flowsCreated.get());
+    }
+
+    @Test
+    void fullTableRejectsNewFlowsAndCountsThem()
+    {
+        final FlowTable table = table(32, 15, 1, 4);
+        for (int port = 1; port <= 6; port++)
+        {
+            packet(table, port, 100, T0);
+        }
+        assertEquals(4, table.activeFlows());
+        assertEquals(2, counters.flowsRejectedTableFull.get());
+        packet(table, 1, 100, T0 + 1);                       // existing flows still update
+        table.flushAll();
+        assertEquals(4, listener.qualified.size());
+    }
+
+    @Test
+    void exhaustedCellPoolCountsUnrecordedPacketsButKeepsTotals()
+    {
+        final FlowTable table = new FlowTable(FlowPicSpec.defaults(), 16, 60 * S, 31, counters, listener);
+        for (int i = 0; i < 40; i++)
+        {
+            packet(table, 1000, 100, T0 + i);
+        }
+        table.flushAll();
+        final FlowPicBlock block = listener.qualified.get(0);
+        assertEquals(40, block.packets);
+        assertEquals(31, block.cellCount());
+        assertEquals(9, counters.cellsDroppedPoolFull.get());
+    }
+
+    @Test
+    void ipv6KeysAndDirectionAreDistinct()
+    {
+        final FlowTable table = table(32, 15, 1, 16);
+        table.onPacket(6, 17, 0x20010DB8L << 32, 1, 0x20010DB8L << 32, 2, 5000, 53, 80, T0);
+        table.onPacket(6, 17, 0x20010DB8L << 32, 2, 0x20010DB8L << 32, 1, 53, 5000, 120, T0 + 1);
+        table.onPacket(4, 17, 0, 1, 0, 2, 5000, 53, 80, T0 + 2);
+        table.onPacket(4, 6, 0, 1, 0, 2, 5000, 53, 80, T0 + 3);
+        assertEquals(4, table.activeFlows());
+        table.flushAll();
+        assertEquals(4, listener.qualified.size());
+        final FlowPicBlock v6 = listener.qualified.stream().filter(b -> b.ipVersion == 6 && b.srcPort == 5000)
+            .findFirst().orElseThrow();
+        assertEquals(0x20010DB8L << 32, v6.srcHi);
+        assertEquals(2, v6.dstLo);
+        assertEquals(17, v6.protocol);
+    }
+
+    @Test
+    void randomInsertsAndIdleRemovalsMatchAMapOracle()
+    {
+        // Backward-shift deletion is the subtle part: compare packet totals against a HashMap.
+        final Random random = new Random(42);
+        final FlowTable table = new FlowTable(new FlowPicSpec(32, 15, 1500, 1), 4096, 5 * S, 1 << 20,
+            counters, listener);
+        final Map<Integer, Integer> expectedPackets = new HashMap<>();
+        long t = T0;
+        for (int i = 0; i < 200_000; i++)
+        {
+            t += random.nextInt(400_000);
+            final int port = (i / 20_000) * 400 + random.nextInt(1000); // a drifting window leaves flows idle
+            packet(table, port, 100, t);
+            expectedPackets.merge(port, 1, Integer::sum);
+            if (i % 5000 == 0)
+            {
+                table.expire(t);
+            }
+        }
+        table.flushAll();
+        final Map<Integer, Integer> actual = new HashMap<>();
+        for (final FlowPicBlock block : listener.all())
+        {
+            actual.merge(block.srcPort, block.packets, Integer::sum);
+            assertTrue(block.endNanos - block.startNanos == 15 * S);
+        }
+        assertEquals(expectedPackets, actual);
+        assertEquals(0, counters.flowsRejectedTableFull.get());
+        assertTrue(counters.flowsClosedIdle.get() > 0, "the workload must exercise idle removal");
+    }
+}
