@@ -1,0 +1,207 @@
+package io.flowpic.sensor.config;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.introspect.AnnotatedMember;
+import com.fasterxml.jackson.databind.introspect.JacksonAnnotationIntrospector;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import net.openhft.chronicle.queue.RollCycles;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * Loads {@link SensorConfig} from YAML. The defaults are the bundled copy of
+ * {@code config/flowpic.yaml}; a user file is merged over them key by key, then the whole tree is
+ * bound strictly (unknown keys and wrong types fail) and range-checked, every error naming the
+ * file and the dotted key.
+ */
+public final class ConfigLoader
+{
+    static final String DEFAULT_RESOURCE = "flowpic.yaml";
+    private static final String DEFAULT_NAME = "built-in defaults (config/flowpic.yaml)";
+
+    private final ObjectMapper yaml;
+
+    public ConfigLoader()
+    {
+        yaml = new ObjectMapper(new YAMLFactory())
+            .setPropertyNamingStrategy(PropertyNamingStrategies.KEBAB_CASE)
+            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true)
+            .configure(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES, true)
+            .configure(DeserializationFeature.ACCEPT_FLOAT_AS_INT, false)
+            .setAnnotationIntrospector(new InterfaceKeyIntrospector());
+    }
+
+    public SensorConfig loadDefaults() throws ConfigException
+    {
+        return bind(defaultsTree(), DEFAULT_NAME);
+    }
+
+    /** @param file a YAML file, or null for the defaults alone. */
+    public SensorConfig load(final Path file) throws ConfigException
+    {
+        if (file == null)
+        {
+            return loadDefaults();
+        }
+        if (!Files.isRegularFile(file))
+        {
+            throw new ConfigException(file + ": config file not found");
+        }
+        final JsonNode user;
+        try
+        {
+            user = yaml.readTree(file.toFile());
+        }
+        catch (final JsonProcessingException ex)
+        {
+            throw new ConfigException(file + ": not valid YAML: " + ex.getOriginalMessage() + location(ex));
+        }
+        catch (final IOException ex)
+        {
+            throw new ConfigException(file + ": cannot read: " + ex.getMessage());
+        }
+        final ObjectNode merged = defaultsTree();
+        if (user != null && !user.isMissingNode() && !user.isNull())
+        {
+            if (!user.isObject())
+            {
+                throw new ConfigException(file + ": the top level must be a mapping of sections");
+            }
+            merge(merged, (ObjectNode)user, "", file.toString());
+        }
+        return bind(merged, file.toString());
+    }
+
+    private ObjectNode defaultsTree() throws ConfigException
+    {
+        try (InputStream in = ConfigLoader.class.getResourceAsStream(DEFAULT_RESOURCE))
+        {
+            if (in == null)
+            {
+                throw new ConfigException(DEFAULT_NAME + ": missing from the class path");
+            }
+            return (ObjectNode)yaml.readTree(in);
+        }
+        catch (final IOException ex)
+        {
+            throw new ConfigException(DEFAULT_NAME + ": " + ex.getMessage());
+        }
+    }
+
+    private static void merge(final ObjectNode target, final ObjectNode source, final String path, final String file)
+        throws ConfigException
+    {
+        final Iterator<Map.Entry<String, JsonNode>> fields = source.fields();
+        while (fields.hasNext())
+        {
+            final Map.Entry<String, JsonNode> field = fields.next();
+            final String key = path.isEmpty() ? field.getKey() : path + "." + field.getKey();
+            final JsonNode existing = target.get(field.getKey());
+            if (existing == null)
+            {
+                throw new ConfigException(file + ": unknown key '" + key + "'" + knownKeys(target, path));
+            }
+            if (existing.isObject())
+            {
+                if (!field.getValue().isObject())
+                {
+                    throw new ConfigException(file + ": '" + key + "' must be a section (a mapping)");
+                }
+                merge((ObjectNode)existing, (ObjectNode)field.getValue(), key, file);
+            }
+            else
+            {
+                if (field.getValue().isObject() || field.getValue().isArray())
+                {
+                    throw new ConfigException(file + ": '" + key + "' must be a single value, not a " +
+                        (field.getValue().isObject() ? "section" : "list"));
+                }
+                target.set(field.getKey(), field.getValue());
+            }
+        }
+    }
+
+    private static String knownKeys(final ObjectNode node, final String path)
+    {
+        final StringBuilder names = new StringBuilder();
+        node.fieldNames().forEachRemaining(name -> names.append(names.length() == 0 ? "" : ", ").append(name));
+        return " (known" + (path.isEmpty() ? " sections" : " keys in '" + path + "'") + ": " + names + ")";
+    }
+
+    private SensorConfig bind(final ObjectNode tree, final String file) throws ConfigException
+    {
+        final SensorConfig config;
+        try
+        {
+            config = yaml.treeToValue(tree, SensorConfig.class);
+        }
+        catch (final UnrecognizedPropertyException ex)
+        {
+            throw new ConfigException(file + ": unknown key '" + dotted(ex) + "'");
+        }
+        catch (final JsonMappingException ex)
+        {
+            throw new ConfigException(file + ": bad value for '" + dotted(ex) + "': " + ex.getOriginalMessage());
+        }
+        catch (final JsonProcessingException ex)
+        {
+            throw new ConfigException(file + ": " + ex.getOriginalMessage());
+        }
+        new ConfigValidator(file).validate(config);
+        return config;
+    }
+
+    private static String dotted(final JsonMappingException ex)
+    {
+        return ex.getPath().stream()
+            .map(ref -> ref.getFieldName() != null ? ref.getFieldName() : "[" + ref.getIndex() + "]")
+            .collect(Collectors.joining("."));
+    }
+
+    private static String location(final JsonProcessingException ex)
+    {
+        return ex.getLocation() == null ? "" :
+            " (line " + ex.getLocation().getLineNr() + ", column " + ex.getLocation().getColumnNr() + ")";
+    }
+
+    /** "interface" is a Java keyword, so the record component is {@code iface}; map it back. */
+    private static final class InterfaceKeyIntrospector extends JacksonAnnotationIntrospector
+    {
+        private static final long serialVersionUID = 1L;
+
+        public com.fasterxml.jackson.databind.PropertyName findNameForDeserialization(final com.fasterxml.jackson.databind.introspect.Annotated a)
+        {
+            if (a instanceof AnnotatedMember && "iface".equals(a.getName()) &&
+                ((AnnotatedMember)a).getDeclaringClass() == SensorConfig.Capture.class)
+            {
+                return com.fasterxml.jackson.databind.PropertyName.construct("interface");
+            }
+            return super.findNameForDeserialization(a);
+        }
+    }
+
+    static boolean isRollCycle(final String name)
+    {
+        for (final RollCycles cycle : RollCycles.values())
+        {
+            if (cycle.name().equals(name))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+}

@@ -1,0 +1,95 @@
+package io.flowpic.sensor.journal;
+
+import net.openhft.chronicle.bytes.Bytes;
+import net.openhft.chronicle.queue.ExcerptTailer;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
+import net.openhft.chronicle.wire.DocumentContext;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Reads label records back, in append order. The one decoder of the journal layout. */
+public final class JournalReader implements AutoCloseable
+{
+    private final SingleChronicleQueue queue;
+    private final ExcerptTailer tailer;
+
+    public JournalReader(final Path directory) throws IOException
+    {
+        if (!Files.isDirectory(directory))
+        {
+            throw new IOException("no journal at " + directory);
+        }
+        queue = SingleChronicleQueueBuilder.binary(directory).readOnly(true).build();
+        tailer = queue.createTailer();
+    }
+
+    /** @return the next record, or null when none is available yet. */
+    public LabelRecord next() throws IOException
+    {
+        try (DocumentContext context = tailer.readingDocument())
+        {
+            if (!context.isPresent())
+            {
+                return null;
+            }
+            if (context.isMetaData())
+            {
+                return next();
+            }
+            return decode(context.wire().bytes(), tailer.index());
+        }
+    }
+
+    public List<LabelRecord> readAll() throws IOException
+    {
+        final List<LabelRecord> records = new ArrayList<>();
+        for (LabelRecord record = next(); record != null; record = next())
+        {
+            records.add(record);
+        }
+        return records;
+    }
+
+    private static LabelRecord decode(final Bytes<?> bytes, final long index) throws IOException
+    {
+        final byte version = bytes.readByte();
+        if (version != JournalLayout.VERSION_1)
+        {
+            throw new IOException("journal record at index " + Long.toHexString(index) +
+                " has unknown layout version " + version);
+        }
+        final LabelRecord record = new LabelRecord();
+        record.ipVersion = bytes.readByte();
+        record.protocol = bytes.readByte() & 0xFF;
+        record.srcPort = bytes.readUnsignedShort();
+        record.dstPort = bytes.readUnsignedShort();
+        record.startNanos = bytes.readLong();
+        record.endNanos = bytes.readLong();
+        bytes.read(record.srcAddress, 0, 16);
+        bytes.read(record.dstAddress, 0, 16);
+        record.packets = bytes.readInt();
+        record.bytes = bytes.readLong();
+        record.label = bytes.readUtf8();
+        record.confidence = bytes.readFloat();
+        record.modelId = bytes.readUtf8();
+        final int scoreCount = bytes.readUnsignedShort();
+        record.scoreLabels = new String[scoreCount];
+        record.scores = new float[scoreCount];
+        for (int i = 0; i < scoreCount; i++)
+        {
+            record.scoreLabels[i] = bytes.readUtf8();
+            record.scores[i] = bytes.readFloat();
+        }
+        return record;
+    }
+
+    public void close()
+    {
+        queue.close();
+    }
+}
