@@ -1,0 +1,13 @@
+package io.flowpic.sensor.cli;
+
+import picocli.CommandLine.Command;
+
+@Command(
+    name = "flowpic",
+    mixinStandardHelpOptions = true,
+    version = "flowpic 0.1.0",
+    description = "Labels encrypted traffic per flow block from packet sizes and timing (FlowPic).",
+    subcommands = {ReplayCommand.class, JournalCommand.class})
+final class FlowpicCommand
+{
+}

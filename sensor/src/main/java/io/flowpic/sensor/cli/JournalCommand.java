@@ -1,0 +1,133 @@
+package io.flowpic.sensor.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.flowpic.sensor.config.ConfigException;
+import io.flowpic.sensor.config.ConfigLoader;
+import io.flowpic.sensor.journal.JournalReader;
+import io.flowpic.sensor.journal.LabelRecord;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+@Command(name = "journal", mixinStandardHelpOptions = true, description = "Read the label journal.",
+    subcommands = JournalCommand.Tail.class)
+final class JournalCommand
+{
+    enum Format
+    {
+        text, json
+    }
+
+    @Command(name = "tail", mixinStandardHelpOptions = true, description = "Print journal records, one a line.")
+    static final class Tail implements Callable<Integer>
+    {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--journal", paramLabel = "DIR", description = "Journal directory (default: journal.path of --config).")
+        Path journal;
+
+        @Option(names = "--config", paramLabel = "FILE", description = "YAML config to take journal.path from.")
+        Path config;
+
+        @Option(names = "--follow", description = "Keep waiting for new records.")
+        boolean follow;
+
+        @Option(names = "--format", defaultValue = "text", description = "${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+        Format format;
+
+        public Integer call() throws Exception
+        {
+            final PrintWriter out = spec.commandLine().getOut();
+            final PrintWriter err = spec.commandLine().getErr();
+            Path dir = journal;
+            if (dir == null)
+            {
+                try
+                {
+                    dir = Path.of(new ConfigLoader().load(config).journal().path());
+                }
+                catch (final ConfigException ex)
+                {
+                    err.println("flowpic: " + ex.getMessage());
+                    return ExitCodes.CONFIG_ERROR;
+                }
+            }
+            final ObjectMapper json = new ObjectMapper();
+            try (JournalReader reader = new JournalReader(dir))
+            {
+                while (true)
+                {
+                    final LabelRecord record = reader.next();
+                    if (record == null)
+                    {
+                        out.flush();
+                        if (!follow)
+                        {
+                            return ExitCodes.OK;
+                        }
+                        Thread.sleep(100);
+                        continue;
+                    }
+                    out.println(format == Format.json ? json.writeValueAsString(toJson(record)) : toText(record));
+                }
+            }
+            catch (final IOException ex)
+            {
+                err.println("flowpic: " + ex.getMessage());
+                return ExitCodes.INPUT_ERROR;
+            }
+        }
+
+        static Map<String, Object> toJson(final LabelRecord record)
+        {
+            final Map<String, Object> map = new LinkedHashMap<>();
+            map.put("start_ns", record.startNanos);
+            map.put("end_ns", record.endNanos);
+            map.put("src_ip", record.srcIp());
+            map.put("src_port", record.srcPort);
+            map.put("dst_ip", record.dstIp());
+            map.put("dst_port", record.dstPort);
+            map.put("proto", record.protocolName());
+            map.put("packets", record.packets);
+            map.put("bytes", record.bytes);
+            map.put("label", record.label);
+            map.put("confidence", record.confidence);
+            final Map<String, Object> scores = new LinkedHashMap<>();
+            for (int i = 0; i < record.scores.length; i++)
+            {
+                scores.put(record.scoreLabels[i], record.scores[i]);
+            }
+            map.put("scores", scores);
+            map.put("model", record.modelId);
+            return map;
+        }
+
+        static String toText(final LabelRecord record)
+        {
+            return String.format("%s %s %s:%d -> %s:%d packets=%d bytes=%d %s %.3f model=%s",
+                Instant.ofEpochSecond(0, record.startNanos), record.protocolName(),
+                bracket(record), record.srcPort, bracketDst(record), record.dstPort,
+                record.packets, record.bytes, record.label, record.confidence, record.modelId);
+        }
+
+        private static String bracket(final LabelRecord record)
+        {
+            return record.ipVersion == 6 ? "[" + record.srcIp() + "]" : record.srcIp();
+        }
+
+        private static String bracketDst(final LabelRecord record)
+        {
+            return record.ipVersion == 6 ? "[" + record.dstIp() + "]" : record.dstIp();
+        }
+    }
+}

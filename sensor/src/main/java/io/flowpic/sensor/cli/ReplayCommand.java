@@ -1,0 +1,143 @@
+package io.flowpic.sensor.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.flowpic.inference.FlowPicClassifier;
+import io.flowpic.inference.ModelException;
+import io.flowpic.sensor.config.ConfigException;
+import io.flowpic.sensor.config.ConfigLoader;
+import io.flowpic.sensor.config.SensorConfig;
+import io.flowpic.sensor.pipeline.ModelLocator;
+import io.flowpic.sensor.pipeline.ReplayPipeline;
+import io.flowpic.sensor.pipeline.ReplaySummary;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+@Command(
+    name = "replay",
+    mixinStandardHelpOptions = true,
+    description = "Run capture files (pcap, pcapng) through the sensor pipeline and journal a label per flow block.")
+final class ReplayCommand implements Callable<Integer>
+{
+    enum SummaryFormat
+    {
+        text, json
+    }
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--config", paramLabel = "FILE", description = "YAML config (default: built-in defaults).")
+    Path config;
+
+    @Option(names = "--model", paramLabel = "DIR", description = "SavedModel directory or 'default' (overrides model.path).")
+    String model;
+
+    @Option(names = "--journal", paramLabel = "DIR", description = "Journal directory (overrides journal.path).")
+    String journal;
+
+    @Option(names = "--summary", paramLabel = "FORMAT", defaultValue = "text",
+        description = "Summary format: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+    SummaryFormat summary;
+
+    @Parameters(arity = "1..*", paramLabel = "FILE", description = "Capture files, replayed in order.")
+    List<Path> files;
+
+    public Integer call()
+    {
+        final PrintWriter out = spec.commandLine().getOut();
+        final PrintWriter err = spec.commandLine().getErr();
+        SensorConfig sensorConfig;
+        try
+        {
+            sensorConfig = new ConfigLoader().load(config);
+        }
+        catch (final ConfigException ex)
+        {
+            err.println("flowpic: " + ex.getMessage());
+            return ExitCodes.CONFIG_ERROR;
+        }
+        if (model != null)
+        {
+            sensorConfig = sensorConfig.withModelPath(model);
+        }
+        if (journal != null)
+        {
+            sensorConfig = sensorConfig.withJournalPath(journal);
+        }
+
+        final ReplaySummary result;
+        final ReplayPipeline pipeline;
+        try (FlowPicClassifier classifier = ModelLocator.load(sensorConfig.model().path(),
+            sensorConfig.flowpic().spec()))
+        {
+            pipeline = new ReplayPipeline(sensorConfig, classifier, System.err);
+            result = pipeline.run(files);
+        }
+        catch (final ModelException ex)
+        {
+            err.println("flowpic: " + ex.getMessage());
+            return ExitCodes.CONFIG_ERROR;
+        }
+        catch (final IOException ex)
+        {
+            err.println("flowpic: " + ex.getMessage());
+            return ExitCodes.CONFIG_ERROR;
+        }
+        print(result, out);
+        return pipeline.fileErrors().isEmpty() ? ExitCodes.OK : ExitCodes.INPUT_ERROR;
+    }
+
+    private void print(final ReplaySummary result, final PrintWriter out)
+    {
+        if (summary == SummaryFormat.json)
+        {
+            try
+            {
+                out.println(new ObjectMapper().writeValueAsString(result.toJsonMap()));
+            }
+            catch (final IOException ex)
+            {
+                throw new IllegalStateException(ex);
+            }
+            out.flush();
+            return;
+        }
+        out.printf("files              %d%n", result.files());
+        out.printf("packets read       %d%n", result.packets());
+        out.printf("decoded (TCP/UDP)  %d%n", result.decoded());
+        printCounts(out, "malformed", result.malformed());
+        printCounts(out, "skipped", result.skipped());
+        out.printf("flows              %d%n", result.flows());
+        out.printf("blocks classified  %d%n", result.blocksClassified());
+        out.printf("blocks too small   %d%n", result.blocksTooSmall());
+        out.printf("blocks dropped     %d%n", result.blocksDropped());
+        printCounts(out, "labels", result.labels());
+        out.printf("seconds            %.3f%n", result.seconds());
+        out.printf("throughput         %.0f packets/s%n", result.packetsPerSecond());
+        out.flush();
+    }
+
+    private static void printCounts(final PrintWriter out, final String title, final Map<String, Long> counts)
+    {
+        long total = 0;
+        for (final long value : counts.values())
+        {
+            total += value;
+        }
+        out.printf("%-18s %d%n", title, total);
+        for (final Map.Entry<String, Long> entry : counts.entrySet())
+        {
+            out.printf("  %-28s %d%n", entry.getKey(), entry.getValue());
+        }
+    }
+}

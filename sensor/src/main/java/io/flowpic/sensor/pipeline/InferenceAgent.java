@@ -1,0 +1,203 @@
+package io.flowpic.sensor.pipeline;
+
+import io.flowpic.flowtable.flow.FlowPicBlock;
+import io.flowpic.inference.FlowPicClassifier;
+import io.flowpic.inference.ModelMetadata;
+import io.flowpic.sensor.journal.JournalWriter;
+import io.flowpic.sensor.journal.LabelRecord;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.EpochNanoClock;
+
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Batches finished blocks into one SavedModel call and journals one record per block.
+ * <p>
+ * In replay a batch is cut only by count (or at end of input) so a replay always forms the same
+ * batches and writes the same journal; live, a partial batch also goes out after {@code maxWait}
+ * so a quiet network still gets timely labels.
+ */
+public final class InferenceAgent implements Agent
+{
+    /** Caps one batch's input tensor (R = 1500 images are 2.25 M floats each). */
+    private static final int MAX_BATCH_FLOATS = 16 * 1024 * 1024;
+
+    private final BlockHandoff handoff;
+    private final JournalWriter journal;
+    private final SensorCounters counters;
+    private final BooleanSupplier producerFinished;
+    private final EpochNanoClock clock;
+    private final long maxWaitNanos;
+    private final boolean countOnlyBatches;
+    private final FlowPicBlock[] batch;
+    private final LabelRecord record = new LabelRecord();
+    private final int batchSize;
+    private FlowPicClassifier classifier;
+    private String[] labels;
+    private AtomicLongArray labelCounts;
+    private float[] counts;
+    private float[] scores;
+    private int batchCount;
+    private long batchStartedNanos;
+    private volatile boolean finished;
+
+    public InferenceAgent(
+        final FlowPicClassifier classifier,
+        final BlockHandoff handoff,
+        final JournalWriter journal,
+        final SensorCounters counters,
+        final int batchSize,
+        final long maxWaitNanos,
+        final boolean countOnlyBatches,
+        final BooleanSupplier producerFinished,
+        final EpochNanoClock clock)
+    {
+        this.handoff = handoff;
+        this.journal = journal;
+        this.counters = counters;
+        this.maxWaitNanos = maxWaitNanos;
+        this.countOnlyBatches = countOnlyBatches;
+        this.producerFinished = producerFinished;
+        this.clock = clock;
+        final int cells = classifier.metadata().resolution() * classifier.metadata().resolution();
+        this.batchSize = Math.max(1, Math.min(batchSize, MAX_BATCH_FLOATS / cells));
+        batch = new FlowPicBlock[this.batchSize];
+        useModel(classifier);
+    }
+
+    private void useModel(final FlowPicClassifier classifier)
+    {
+        final ModelMetadata metadata = classifier.metadata();
+        this.classifier = classifier;
+        labels = metadata.labels().toArray(new String[0]);
+        labelCounts = new AtomicLongArray(labels.length);
+        final int cells = metadata.resolution() * metadata.resolution();
+        counts = new float[batchSize * cells];
+        scores = new float[batchSize * labels.length];
+        record.modelId = metadata.modelId();
+        record.scoreLabels = labels;
+        record.scores = new float[labels.length];
+    }
+
+    public String roleName()
+    {
+        return "flowpic-inference";
+    }
+
+    public int doWork()
+    {
+        if (finished)
+        {
+            return 0;
+        }
+        int work = 0;
+        FlowPicBlock block;
+        while (batchCount < batchSize && (block = handoff.poll()) != null)
+        {
+            if (batchCount == 0)
+            {
+                batchStartedNanos = clock.nanoTime();
+            }
+            batch[batchCount++] = block;
+            work++;
+        }
+        if (batchCount == batchSize)
+        {
+            classifyBatch();
+            return work + 1;
+        }
+        final boolean producerDone = producerFinished.getAsBoolean();
+        if (batchCount > 0 && (producerDone ||
+            (!countOnlyBatches && clock.nanoTime() - batchStartedNanos >= maxWaitNanos)))
+        {
+            if (producerDone && handoff.pendingCount() > 0)
+            {
+                return work; // more blocks still arriving from the final flush: keep batches full
+            }
+            classifyBatch();
+            return work + 1;
+        }
+        if (producerDone && batchCount == 0 && handoff.pendingCount() == 0)
+        {
+            finished = true;
+        }
+        return work;
+    }
+
+    private void classifyBatch()
+    {
+        final int n = batchCount;
+        final int cells = classifier.metadata().resolution() * classifier.metadata().resolution();
+        Arrays.fill(counts, 0, n * cells, 0f);
+        for (int i = 0; i < n; i++)
+        {
+            batch[i].addCountsTo(counts, i * cells);
+        }
+        classifier.classify(counts, n, scores);
+        counters.inferenceBatches.incrementRelease();
+        final int classes = labels.length;
+        for (int i = 0; i < n; i++)
+        {
+            final FlowPicBlock block = batch[i];
+            int best = 0;
+            for (int c = 0; c < classes; c++)
+            {
+                final float score = scores[i * classes + c];
+                record.scores[c] = score;
+                if (score > scores[i * classes + best])
+                {
+                    best = c;
+                }
+            }
+            fillRecord(block, best);
+            try
+            {
+                journal.append(record);
+                counters.journalRecords.incrementRelease();
+            }
+            catch (final RuntimeException ex)
+            {
+                counters.journalErrors.incrementRelease();
+            }
+            labelCounts.incrementAndGet(best);
+            counters.blocksClassified.incrementRelease();
+            batch[i] = null;
+            handoff.release(block);
+        }
+        batchCount = 0;
+    }
+
+    private void fillRecord(final FlowPicBlock block, final int best)
+    {
+        record.startNanos = block.startNanos;
+        record.endNanos = block.endNanos;
+        record.ipVersion = block.ipVersion;
+        LabelRecord.putAddress(block.ipVersion, block.srcHi, block.srcLo, record.srcAddress);
+        LabelRecord.putAddress(block.ipVersion, block.dstHi, block.dstLo, record.dstAddress);
+        record.srcPort = block.srcPort;
+        record.dstPort = block.dstPort;
+        record.protocol = block.protocol;
+        record.packets = block.packets;
+        record.bytes = block.bytes;
+        record.label = labels[best];
+        record.confidence = record.scores[best];
+    }
+
+    public boolean isFinished()
+    {
+        return finished;
+    }
+
+    public String[] labels()
+    {
+        return labels.clone();
+    }
+
+    /** Blocks journaled per label, in {@link #labels()} order. */
+    public long labelCount(final int index)
+    {
+        return labelCounts.get(index);
+    }
+}

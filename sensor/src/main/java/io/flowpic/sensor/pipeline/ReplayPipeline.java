@@ -1,0 +1,168 @@
+package io.flowpic.sensor.pipeline;
+
+import io.flowpic.flowtable.capture.CaptureFileException;
+import io.flowpic.flowtable.capture.CaptureFileReader;
+import io.flowpic.flowtable.capture.CaptureReadResult;
+import io.flowpic.flowtable.capture.PacketHandler;
+import io.flowpic.flowtable.decode.DecodeResult;
+import io.flowpic.inference.FlowPicClassifier;
+import io.flowpic.sensor.config.SensorConfig;
+import io.flowpic.sensor.journal.JournalWriter;
+import net.openhft.chronicle.queue.RollCycles;
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
+import org.agrona.concurrent.SystemEpochNanoClock;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Replays capture files through the sensor's pipeline: the file reader takes the capture thread's
+ * place in front of the same ring, flow agent, hand-off and inference agent. Unlike live capture,
+ * a replay waits instead of dropping when a stage is behind, so every packet counts.
+ */
+public final class ReplayPipeline
+{
+    private final SensorConfig config;
+    private final FlowPicClassifier classifier;
+    private final PrintStream warnings;
+    private final SensorCounters counters = SensorCounters.standalone();
+    private final List<String> fileErrors = new ArrayList<>();
+
+    /** The classifier stays the caller's to close. */
+    public ReplayPipeline(final SensorConfig config, final FlowPicClassifier classifier, final PrintStream warnings)
+    {
+        this.config = config;
+        this.classifier = classifier;
+        this.warnings = warnings;
+    }
+
+    /** Files that could not be read as captures, with the reason; the replay went on without them. */
+    public List<String> fileErrors()
+    {
+        return fileErrors;
+    }
+
+    public SensorCounters counters()
+    {
+        return counters;
+    }
+
+    public ReplaySummary run(final List<Path> files) throws IOException
+    {
+        final long started = System.nanoTime();
+        final SensorConfig.Inference inference = config.inference();
+        final PacketRing ring = new PacketRing(config.capture().ringBufferMb() << 20, config.capture().snapLength());
+        final BlockHandoff handoff = new BlockHandoff(inference.queueSize());
+        final AtomicReference<Throwable> agentError = new AtomicReference<>();
+        final FlowAgent flowAgent = new FlowAgent(ring, config.flowpic().spec(), config.flowTable().maxFlows(),
+            TimeUnit.SECONDS.toNanos(config.flowTable().idleTimeoutSeconds()), config.flowTable().maxOpenPackets(),
+            handoff, counters, null, true, new BackoffIdleStrategy());
+
+        try (JournalWriter journal = new JournalWriter(Path.of(config.journal().path()),
+            RollCycles.valueOf(config.journal().rollCycle())))
+        {
+            final InferenceAgent inferenceAgent = new InferenceAgent(classifier, handoff, journal, counters,
+                inference.batchSize(), TimeUnit.MILLISECONDS.toNanos(inference.maxWaitMs()), true,
+                flowAgent::isFinished, new SystemEpochNanoClock());
+            final AgentRunner flowRunner = new AgentRunner(new BackoffIdleStrategy(), agentError::set, null, flowAgent);
+            final AgentRunner inferenceRunner =
+                new AgentRunner(new BackoffIdleStrategy(), agentError::set, null, inferenceAgent);
+            AgentRunner.startOnThread(flowRunner);
+            AgentRunner.startOnThread(inferenceRunner);
+            try
+            {
+                final IdleStrategy idle = new BackoffIdleStrategy();
+                final PacketHandler handler = (linkType, buffer, offset, capturedLength, originalLength, ts) ->
+                {
+                    counters.packetsReceived.incrementRelease();
+                    idle.reset();
+                    while (!ring.offer(linkType, buffer, offset, capturedLength, originalLength, ts))
+                    {
+                        failOnAgentError(agentError);
+                        idle.idle();
+                    }
+                };
+                final CaptureFileReader reader = new CaptureFileReader();
+                for (final Path file : files)
+                {
+                    try
+                    {
+                        final CaptureReadResult result = reader.read(file, handler);
+                        if (result.warning() != null)
+                        {
+                            warnings.println("warning: " + result.warning());
+                        }
+                    }
+                    catch (final CaptureFileException ex)
+                    {
+                        fileErrors.add(ex.getMessage());
+                        warnings.println("error: " + ex.getMessage());
+                    }
+                }
+                while (!ring.offerEnd())
+                {
+                    failOnAgentError(agentError);
+                    idle.idle();
+                }
+                while (!inferenceAgent.isFinished())
+                {
+                    failOnAgentError(agentError);
+                    idle.idle();
+                }
+                failOnAgentError(agentError);
+            }
+            finally
+            {
+                flowRunner.close();
+                inferenceRunner.close();
+            }
+            final double seconds = (System.nanoTime() - started) / 1e9;
+            return summarize(files.size(), inferenceAgent, seconds);
+        }
+    }
+
+    private static void failOnAgentError(final AtomicReference<Throwable> agentError) throws IOException
+    {
+        final Throwable error = agentError.get();
+        if (error != null)
+        {
+            throw new IOException("pipeline stopped: " + error, error);
+        }
+    }
+
+    private ReplaySummary summarize(final int files, final InferenceAgent inferenceAgent, final double seconds)
+    {
+        final Map<String, Long> malformed = new TreeMap<>();
+        final Map<String, Long> skipped = new TreeMap<>();
+        for (final DecodeResult result : DecodeResult.values())
+        {
+            if (result == DecodeResult.OK)
+            {
+                continue;
+            }
+            final long count = counters.decodeResults[result.ordinal()].get();
+            if (count > 0)
+            {
+                (result.isMalformed() ? malformed : skipped).put(result.label(), count);
+            }
+        }
+        final Map<String, Long> labels = new TreeMap<>();
+        final String[] names = inferenceAgent.labels();
+        for (int i = 0; i < names.length; i++)
+        {
+            labels.put(names[i], inferenceAgent.labelCount(i));
+        }
+        return new ReplaySummary(files, counters.packetsReceived.get(), counters.packetsDecoded.get(), malformed,
+            skipped, counters.flowTable.flowsCreated.get(), counters.blocksClassified.get(),
+            counters.blocksTooSmall.get(), counters.blocksDropped.get(), labels, seconds);
+    }
+}
