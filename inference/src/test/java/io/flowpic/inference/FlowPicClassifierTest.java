@@ -37,6 +37,10 @@ class FlowPicClassifierTest {
 
     /** Seven hand-made count images: empty, a few diagonals/blocks, random sparse, dense. */
     static float[] images(int n) {
+        return images(n, R);
+    }
+
+    static float[] images(int n, int R) {
         float[] c = new float[n * R * R];
         SplittableRandom rnd = new SplittableRandom(7);
         for (int i = 0; i < n; i++) {
