@@ -8,6 +8,7 @@ import org.tensorflow.Tensor;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.ndarray.buffer.FloatDataBuffer;
+import org.tensorflow.proto.ConfigProto;
 import org.tensorflow.proto.DataType;
 import org.tensorflow.types.TFloat32;
 
@@ -80,7 +81,19 @@ public final class FlowPicClassifier implements AutoCloseable {
      * @throws ModelException naming the directory/file and the problem
      */
     public static FlowPicClassifier load(Path modelDir) throws ModelException {
+        return load(modelDir, 0);
+    }
+
+    /**
+     * As {@link #load(Path)}, but limits TensorFlow's intra-op and inter-op thread pools to
+     * {@code threads} threads each ({@code 0} = TensorFlow default, i.e. all cores). Useful on small sensors
+     * where capture threads must keep their cores.
+     */
+    public static FlowPicClassifier load(Path modelDir, int threads) throws ModelException {
         Objects.requireNonNull(modelDir, "modelDir");
+        if (threads < 0) {
+            throw new IllegalArgumentException("threads < 0: " + threads);
+        }
         if (!Files.isDirectory(modelDir)) {
             throw new ModelException(modelDir + ": model directory does not exist or is not a directory");
         }
@@ -90,7 +103,14 @@ public final class FlowPicClassifier implements AutoCloseable {
         ModelMetadata md = ModelMetadata.read(modelDir);
         SavedModelBundle bundle;
         try {
-            bundle = SavedModelBundle.load(modelDir.toString(), TAG);
+            SavedModelBundle.Loader loader = SavedModelBundle.loader(modelDir.toString()).withTags(TAG);
+            if (threads > 0) {
+                loader.withConfigProto(ConfigProto.newBuilder()
+                        .setIntraOpParallelismThreads(threads)
+                        .setInterOpParallelismThreads(threads)
+                        .build());
+            }
+            bundle = loader.load();
         } catch (RuntimeException e) {
             throw new ModelException(modelDir + ": cannot load SavedModel with tag '" + TAG + "': " + e.getMessage(), e);
         }

@@ -102,6 +102,25 @@ class FlowPicClassifierLoadTest {
     }
 
     @Test
+    void singleThreadedSessionGivesSameScores() throws Exception {
+        ModelMetadata md = TestModels.metadata(32);
+        FixedWeightModelWriter.write(tmp, md, 5);
+        float[] imgs = FlowPicClassifierTest.images(7, 32);
+        float[] a = new float[35];
+        float[] b = new float[35];
+        try (FlowPicClassifier c = FlowPicClassifier.load(tmp)) {
+            c.classify(imgs, 7, a);
+        }
+        try (FlowPicClassifier c = FlowPicClassifier.load(tmp, 1)) {
+            c.classify(imgs, 7, b);
+        }
+        for (int i = 0; i < a.length; i++) {
+            assertEquals(a[i], b[i], 1e-5);
+        }
+        assertThrows(IllegalArgumentException.class, () -> FlowPicClassifier.load(tmp, -1));
+    }
+
+    @Test
     void manyBatchSizesReuseAndEvictTensors() throws Exception {
         ModelMetadata md = TestModels.metadata(32);
         FixedWeightModelWriter.write(tmp, md, 9);

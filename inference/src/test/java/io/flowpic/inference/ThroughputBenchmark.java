@@ -21,7 +21,8 @@ class ThroughputBenchmark {
         int r = Integer.getInteger("flowpic.bench.resolution", 32);
         ModelMetadata md = TestModels.metadata(r);
         FixedWeightModelWriter.write(tmp, md, 42);
-        try (FlowPicClassifier c = FlowPicClassifier.load(tmp)) {
+        int threads = Integer.getInteger("flowpic.bench.threads", 0);
+        try (FlowPicClassifier c = FlowPicClassifier.load(tmp, threads)) {
             for (int batch : new int[] {1, 16, 64, 256}) {
                 float[] imgs = FlowPicClassifierTest.images(batch, r);
                 float[] out = new float[batch * md.numClasses()];
@@ -38,8 +39,8 @@ class ThroughputBenchmark {
                     calls++;
                 } while ((now = System.nanoTime()) < end);
                 double secs = (now - start) / 1e9;
-                System.out.printf("BENCH R=%d batch=%4d: %10.0f images/s  (%.3f ms/call, %d calls)%n",
-                        r, batch, calls * batch / secs, secs * 1e3 / calls, calls);
+                System.out.printf("BENCH R=%d threads=%d batch=%4d: %10.0f images/s  (%.3f ms/call, %d calls)%n",
+                        r, threads, batch, calls * batch / secs, secs * 1e3 / calls, calls);
             }
         }
     }
