@@ -122,4 +122,37 @@ class FlowPicClassifierTest {
             assertArrayEquals(a, b);
         }
     }
+
+    @Test
+    void concurrentCallersGetTheirOwnResults() throws Exception {
+        int c = md.numClasses();
+        int p = R * R;
+        float[] imgs = images(7);
+        float[] expected = new float[7 * c];
+        classifier.classify(imgs, 7, expected);
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            var futures = new java.util.ArrayList<java.util.concurrent.Future<?>>();
+            for (int t = 0; t < 4; t++) {
+                int first = t;
+                futures.add(pool.submit(() -> {
+                    for (int rep = 0; rep < 50; rep++) {
+                        int i = (first + rep) % 7;
+                        int n = 1 + rep % (7 - i);
+                        float[] out = new float[n * c];
+                        classifier.classify(Arrays.copyOfRange(imgs, i * p, (i + n) * p), n, out);
+                        for (int k = 0; k < n * c; k++) {
+                            assertEquals(expected[i * c + k], out[k], 1e-5);
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (var f : futures) {
+                f.get();
+            }
+        } finally {
+            pool.shutdown();
+        }
+    }
 }
