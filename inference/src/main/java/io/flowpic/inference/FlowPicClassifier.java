@@ -130,6 +130,8 @@ public final class FlowPicClassifier implements AutoCloseable {
             try {
                 c.classify(new float[r * r], 1, new float[md.numClasses()]);
             } catch (RuntimeException e) {
+                c.inputs.values().forEach(TFloat32::close); // the bundle itself is closed below
+                c.inputs.clear();
                 throw new ModelException(modelDir + ": warm-up inference failed: " + e.getMessage(), e);
             }
             return c;
