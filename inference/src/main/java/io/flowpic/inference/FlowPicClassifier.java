@@ -1,0 +1,279 @@
+package io.flowpic.inference;
+
+import org.tensorflow.Result;
+import org.tensorflow.SavedModelBundle;
+import org.tensorflow.Session;
+import org.tensorflow.Signature;
+import org.tensorflow.Tensor;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.ndarray.buffer.DataBuffers;
+import org.tensorflow.ndarray.buffer.FloatDataBuffer;
+import org.tensorflow.proto.ConfigProto;
+import org.tensorflow.proto.DataType;
+import org.tensorflow.types.TFloat32;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * A loaded FlowPic SavedModel ready to classify batches of R x R count images.
+ *
+ * <p>{@link #classify} is synchronized (one session call at a time per instance); it reuses its staging
+ * buffer and input tensors across calls (input tensors are cached for the {@value #TENSOR_CACHE} most recently
+ * used batch sizes). Close the classifier to free native memory.
+ */
+public final class FlowPicClassifier implements AutoCloseable {
+
+    public static final String TAG = "serve";
+    static final int TENSOR_CACHE = 4;
+
+    private final Path modelDir;
+    private final ModelMetadata metadata;
+    private final SavedModelBundle bundle;
+    private final Session session;
+    private final String inputTensor;
+    private final String outputTensor;
+    private final int pixels;
+    private final int classes;
+    private final int norm; // 0 none, 1 log1p, 2 max
+
+    private float[] staging = new float[0];
+    private FloatDataBuffer stagingBuffer = DataBuffers.of(staging, false, false);
+    private final LinkedHashMap<Integer, TFloat32> inputs = new LinkedHashMap<>(8, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Integer, TFloat32> eldest) {
+            if (size() > TENSOR_CACHE) {
+                eldest.getValue().close();
+                return true;
+            }
+            return false;
+        }
+    };
+    private boolean closed;
+
+    private FlowPicClassifier(Path modelDir, ModelMetadata metadata, SavedModelBundle bundle,
+                              String inputTensor, String outputTensor) {
+        this.modelDir = modelDir;
+        this.metadata = metadata;
+        this.bundle = bundle;
+        this.session = bundle.session();
+        this.inputTensor = inputTensor;
+        this.outputTensor = outputTensor;
+        this.pixels = metadata.resolution() * metadata.resolution();
+        this.classes = metadata.numClasses();
+        this.norm = switch (metadata.normalization()) {
+            case "none" -> 0;
+            case "log1p" -> 1;
+            case "max" -> 2;
+            default -> throw new IllegalStateException("unreachable: " + metadata.normalization());
+        };
+    }
+
+    /**
+     * Loads the SavedModel (tag {@code serve}) and {@value ModelMetadata#FILE_NAME} from {@code modelDir}, checks
+     * that the metadata's signature exists with input {@code [-1,R,R,1]} float and output {@code [-1,C]} float,
+     * and runs one warm-up inference.
+     *
+     * @throws ModelException naming the directory/file and the problem
+     */
+    public static FlowPicClassifier load(Path modelDir) throws ModelException {
+        return load(modelDir, 0);
+    }
+
+    /**
+     * As {@link #load(Path)}, but limits TensorFlow's intra-op and inter-op thread pools to
+     * {@code threads} threads each ({@code 0} = TensorFlow default, i.e. all cores). Useful on small sensors
+     * where capture threads must keep their cores.
+     */
+    public static FlowPicClassifier load(Path modelDir, int threads) throws ModelException {
+        Objects.requireNonNull(modelDir, "modelDir");
+        if (threads < 0) {
+            throw new IllegalArgumentException("threads < 0: " + threads);
+        }
+        if (!Files.isDirectory(modelDir)) {
+            throw new ModelException(modelDir + ": model directory does not exist or is not a directory");
+        }
+        if (!Files.isRegularFile(modelDir.resolve("saved_model.pb"))) {
+            throw new ModelException(modelDir + ": no saved_model.pb (not a SavedModel directory)");
+        }
+        ModelMetadata md = ModelMetadata.read(modelDir);
+        SavedModelBundle bundle;
+        try {
+            SavedModelBundle.Loader loader = SavedModelBundle.loader(modelDir.toString()).withTags(TAG);
+            if (threads > 0) {
+                loader.withConfigProto(ConfigProto.newBuilder()
+                        .setIntraOpParallelismThreads(threads)
+                        .setInterOpParallelismThreads(threads)
+                        .build());
+            }
+            bundle = loader.load();
+        } catch (RuntimeException e) {
+            throw new ModelException(modelDir + ": cannot load SavedModel with tag '" + TAG + "': " + e.getMessage(), e);
+        }
+        try {
+            Signature sig = bundle.signatures().stream()
+                    .filter(s -> s.key().equals(md.signature()))
+                    .findFirst()
+                    .orElseThrow(() -> new ModelException(modelDir + ": signature '" + md.signature()
+                            + "' (from " + ModelMetadata.FILE_NAME + ") not in SavedModel; available: "
+                            + bundle.signatures().stream().map(Signature::key).toList()));
+            int r = md.resolution();
+            Signature.TensorDescription in = describe(modelDir, sig, sig.getInputs(), "input", md.inputName());
+            check(modelDir, md, "input", md.inputName(), in, Shape.of(-1, r, r, 1));
+            Signature.TensorDescription out = describe(modelDir, sig, sig.getOutputs(), "output", md.outputName());
+            check(modelDir, md, "output", md.outputName(), out, Shape.of(-1, md.numClasses()));
+            FlowPicClassifier c = new FlowPicClassifier(modelDir, md, bundle, in.name, out.name);
+            try {
+                c.classify(new float[r * r], 1, new float[md.numClasses()]);
+            } catch (RuntimeException e) {
+                c.inputs.values().forEach(TFloat32::close); // the bundle itself is closed below
+                c.inputs.clear();
+                throw new ModelException(modelDir + ": warm-up inference failed: " + e.getMessage(), e);
+            }
+            return c;
+        } catch (ModelException | RuntimeException e) {
+            bundle.close();
+            throw e;
+        }
+    }
+
+    private static Signature.TensorDescription describe(Path dir, Signature sig,
+                                                        Map<String, Signature.TensorDescription> map,
+                                                        String kind, String name) throws ModelException {
+        Signature.TensorDescription d = map.get(name);
+        if (d == null) {
+            throw new ModelException(dir + ": signature '" + sig.key() + "' has no " + kind + " '" + name
+                    + "' (" + kind + "Name in " + ModelMetadata.FILE_NAME + "); available: " + map.keySet());
+        }
+        return d;
+    }
+
+    private static void check(Path dir, ModelMetadata md, String kind, String name,
+                              Signature.TensorDescription d, Shape expected) throws ModelException {
+        if (d.dataType != DataType.DT_FLOAT) {
+            throw new ModelException(dir + ": " + kind + " '" + name + "' has dtype " + d.dataType
+                    + ", expected DT_FLOAT");
+        }
+        if (d.shape == null || d.shape.isUnknown() || !Arrays.equals(expected.asArray(), d.shape.asArray())) {
+            throw new ModelException(dir + ": " + kind + " '" + name + "' shape mismatch: graph has " + d.shape
+                    + " but " + ModelMetadata.FILE_NAME + " (resolution=" + md.resolution() + ", labels="
+                    + md.numClasses() + ") implies " + expected);
+        }
+    }
+
+    public ModelMetadata metadata() {
+        return metadata;
+    }
+
+    /** Model directory this classifier was loaded from. */
+    public Path modelDir() {
+        return modelDir;
+    }
+
+    /**
+     * Classifies {@code n} images in one session call.
+     *
+     * @param counts    at least {@code n*R*R} raw packet counts, row-major per image {@code [i][row][col]}
+     *                  (row = size bin, col = time bin); not modified
+     * @param n         number of images ({@code 0} is a no-op)
+     * @param scoresOut receives {@code n*C} softmax scores, {@code [i][class]} in label order
+     * @throws IllegalArgumentException if arrays are too short or {@code n < 0}
+     * @throws IllegalStateException    if closed
+     */
+    public synchronized void classify(float[] counts, int n, float[] scoresOut) {
+        if (closed) {
+            throw new IllegalStateException("classifier for " + modelDir + " is closed");
+        }
+        if (n < 0) {
+            throw new IllegalArgumentException("n < 0: " + n);
+        }
+        long inLen = (long) n * pixels;
+        if (inLen > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("batch too large: " + n);
+        }
+        if (counts.length < inLen) {
+            throw new IllegalArgumentException("counts.length " + counts.length + " < n*R*R = " + inLen);
+        }
+        if (scoresOut.length < (long) n * classes) {
+            throw new IllegalArgumentException("scoresOut.length " + scoresOut.length + " < n*C = " + (long) n * classes);
+        }
+        if (n == 0) {
+            return;
+        }
+        int len = (int) inLen;
+        FloatDataBuffer src;
+        if (norm == 0) {
+            src = DataBuffers.of(counts, true, false).slice(0, len);
+        } else {
+            if (staging.length < len) {
+                staging = new float[(int) Math.max(len, Math.min(Integer.MAX_VALUE - 8, staging.length * 2L))];
+                stagingBuffer = DataBuffers.of(staging, false, false);
+            }
+            normalize(counts, n, staging);
+            src = stagingBuffer.slice(0, len);
+        }
+        TFloat32 input = inputs.get(n);
+        if (input == null) {
+            int r = metadata.resolution();
+            input = TFloat32.tensorOf(Shape.of(n, r, r, 1));
+            inputs.put(n, input);
+        }
+        input.copyFrom(src);
+        try (Result result = session.runner().feed(inputTensor, input).fetch(outputTensor).run()) {
+            Tensor out = result.get(0);
+            if (!(out instanceof TFloat32 scores) || out.shape().numDimensions() != 2
+                    || out.shape().get(0) != n || out.shape().get(1) != classes) {
+                throw new IllegalStateException("model " + modelDir + " returned " + out.dataType() + " " + out.shape()
+                        + ", expected float [" + n + ", " + classes + "]");
+            }
+            scores.copyTo(DataBuffers.of(scoresOut, false, false).slice(0, (long) n * classes));
+        }
+    }
+
+    private void normalize(float[] counts, int n, float[] dst) {
+        int len = n * pixels;
+        if (norm == 1) {
+            for (int i = 0; i < len; i++) {
+                float v = counts[i];
+                dst[i] = v > 0 ? (float) Math.log1p(v) : 0f;
+            }
+        } else {
+            for (int img = 0; img < n; img++) {
+                int base = img * pixels;
+                float max = 0f;
+                for (int i = 0; i < pixels; i++) {
+                    max = Math.max(max, counts[base + i]);
+                }
+                float inv = max > 0 ? 1f / max : 0f;
+                for (int i = 0; i < pixels; i++) {
+                    dst[base + i] = counts[base + i] * inv;
+                }
+            }
+        }
+    }
+
+    /** Applies the metadata normalisation in plain Java (exposed for tests and offline tooling). */
+    static float normalizeValue(String normalization, float count, float imageMax) {
+        return switch (normalization) {
+            case "none" -> count;
+            case "log1p" -> count > 0 ? (float) Math.log1p(count) : 0f;
+            case "max" -> imageMax > 0 ? count * (1f / imageMax) : 0f;
+            default -> throw new IllegalArgumentException("unknown normalization " + normalization);
+        };
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        inputs.values().forEach(TFloat32::close);
+        inputs.clear();
+        bundle.close();
+    }
+}

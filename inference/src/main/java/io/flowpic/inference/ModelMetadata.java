@@ -1,0 +1,232 @@
+package io.flowpic.inference;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Metadata file {@value #FILE_NAME} beside the SavedModel files in a model directory.
+ *
+ * <p>All fields are validated on construction (an invalid instance cannot exist), so {@link #read(Path)}
+ * and {@link #write(Path)} only ever see valid metadata.
+ *
+ * @param formatVersion metadata format version, currently always {@value #FORMAT_VERSION}
+ * @param modelId       free-form non-blank model identifier
+ * @param labels        class labels in the order of the model's output scores; non-empty, non-blank, distinct
+ * @param resolution    FlowPic resolution R (image is R x R): 32, 64 or 1500
+ * @param blockSeconds  length of the flow block in seconds: 15 or 60
+ * @param maxPacketSize largest packet size mapped onto the size axis (normally 1500), 1..65535
+ * @param normalization applied in Java to raw counts before feeding: "none", "log1p" or "max"
+ *                      (max = divide each image by its largest count, all-zero images stay zero)
+ * @param signature     SavedModel signature key, e.g. {@code serving_default}
+ * @param inputName     signature input key (float [-1,R,R,1])
+ * @param outputName    signature output key (float [-1,labels.size()], softmax scores)
+ */
+public record ModelMetadata(int formatVersion, String modelId, List<String> labels, int resolution,
+                            int blockSeconds, int maxPacketSize, String normalization, String signature,
+                            String inputName, String outputName) {
+
+    public static final String FILE_NAME = "flowpic-model.json";
+    public static final int FORMAT_VERSION = 1;
+    public static final Set<Integer> RESOLUTIONS = Set.of(32, 64, 1500);
+    public static final Set<Integer> BLOCK_SECONDS = Set.of(15, 60);
+    public static final Set<String> NORMALIZATIONS = Set.of("none", "log1p", "max");
+
+    private static final List<String> FIELDS = List.of("formatVersion", "modelId", "labels", "resolution",
+            "blockSeconds", "maxPacketSize", "normalization", "signature", "inputName", "outputName");
+    private static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    /** @throws IllegalArgumentException naming the field if any field is invalid */
+    public ModelMetadata {
+        if (labels != null) {
+            for (String l : labels) {
+                if (l == null) {
+                    throw new IllegalArgumentException("field 'labels': contains null");
+                }
+            }
+            labels = List.copyOf(labels);
+        }
+        String problem = problem(formatVersion, modelId, labels, resolution, blockSeconds, maxPacketSize,
+                normalization, signature, inputName, outputName);
+        if (problem != null) {
+            throw new IllegalArgumentException(problem);
+        }
+    }
+
+    /** Number of classes (= labels.size()). */
+    public int numClasses() {
+        return labels.size();
+    }
+
+    private static String problem(int formatVersion, String modelId, List<String> labels, int resolution,
+                                  int blockSeconds, int maxPacketSize, String normalization, String signature,
+                                  String inputName, String outputName) {
+        if (formatVersion != FORMAT_VERSION) {
+            return "field 'formatVersion': unsupported value " + formatVersion + " (expected " + FORMAT_VERSION + ")";
+        }
+        if (isBlank(modelId)) {
+            return "field 'modelId': missing or blank";
+        }
+        if (labels == null || labels.isEmpty()) {
+            return "field 'labels': missing or empty";
+        }
+        Set<String> seen = new HashSet<>();
+        for (String l : labels) {
+            if (isBlank(l)) {
+                return "field 'labels': contains a blank label";
+            }
+            if (!seen.add(l)) {
+                return "field 'labels': duplicate label '" + l + "'";
+            }
+        }
+        if (!RESOLUTIONS.contains(resolution)) {
+            return "field 'resolution': " + resolution + " is not one of 32, 64, 1500";
+        }
+        if (!BLOCK_SECONDS.contains(blockSeconds)) {
+            return "field 'blockSeconds': " + blockSeconds + " is not one of 15, 60";
+        }
+        if (maxPacketSize < 1 || maxPacketSize > 65535) {
+            return "field 'maxPacketSize': " + maxPacketSize + " is not in 1..65535";
+        }
+        if (normalization == null || !NORMALIZATIONS.contains(normalization)) {
+            return "field 'normalization': " + (normalization == null ? "missing" : "unknown value '" + normalization + "'")
+                    + " (expected none, log1p or max)";
+        }
+        if (isBlank(signature)) {
+            return "field 'signature': missing or blank";
+        }
+        if (isBlank(inputName)) {
+            return "field 'inputName': missing or blank";
+        }
+        if (isBlank(outputName)) {
+            return "field 'outputName': missing or blank";
+        }
+        return null;
+    }
+
+    private static boolean isBlank(String s) {
+        return s == null || s.isBlank();
+    }
+
+    /**
+     * Reads and validates {@code modelDir/flowpic-model.json}.
+     *
+     * @throws ModelException naming the file and the field for a missing file, malformed JSON, a missing,
+     *                        mistyped or invalid field, or an unknown field
+     */
+    public static ModelMetadata read(Path modelDir) throws ModelException {
+        Objects.requireNonNull(modelDir, "modelDir");
+        Path file = modelDir.resolve(FILE_NAME);
+        JsonNode root;
+        try {
+            root = MAPPER.readTree(Files.readAllBytes(file));
+        } catch (NoSuchFileException e) {
+            throw new ModelException(file + ": metadata file not found");
+        } catch (JsonProcessingException e) {
+            throw new ModelException(file + ": malformed JSON: " + e.getOriginalMessage(), e);
+        } catch (IOException e) {
+            throw new ModelException(file + ": cannot read: " + e, e);
+        }
+        if (root == null || !root.isObject()) {
+            throw new ModelException(file + ": top level is not a JSON object");
+        }
+        for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {
+            String name = it.next();
+            if (!FIELDS.contains(name)) {
+                throw new ModelException(file + ": unknown field '" + name + "'");
+            }
+        }
+        int formatVersion = intField(file, root, "formatVersion");
+        String modelId = textField(file, root, "modelId");
+        JsonNode labelsNode = root.get("labels");
+        if (labelsNode == null || labelsNode.isNull()) {
+            throw new ModelException(file + ": field 'labels': missing");
+        }
+        if (!labelsNode.isArray()) {
+            throw new ModelException(file + ": field 'labels': not an array of strings");
+        }
+        List<String> labels = new ArrayList<>();
+        for (JsonNode l : labelsNode) {
+            if (!l.isTextual()) {
+                throw new ModelException(file + ": field 'labels': element " + l + " is not a string");
+            }
+            labels.add(l.textValue());
+        }
+        int resolution = intField(file, root, "resolution");
+        int blockSeconds = intField(file, root, "blockSeconds");
+        int maxPacketSize = intField(file, root, "maxPacketSize");
+        String normalization = textField(file, root, "normalization");
+        String signature = textField(file, root, "signature");
+        String inputName = textField(file, root, "inputName");
+        String outputName = textField(file, root, "outputName");
+        try {
+            return new ModelMetadata(formatVersion, modelId, labels, resolution, blockSeconds, maxPacketSize,
+                    normalization, signature, inputName, outputName);
+        } catch (IllegalArgumentException e) {
+            throw new ModelException(file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static int intField(Path file, JsonNode root, String name) throws ModelException {
+        JsonNode n = root.get(name);
+        if (n == null || n.isNull()) {
+            throw new ModelException(file + ": field '" + name + "': missing");
+        }
+        if (!n.isIntegralNumber() || !n.canConvertToInt()) {
+            throw new ModelException(file + ": field '" + name + "': not an integer: " + n);
+        }
+        return n.intValue();
+    }
+
+    private static String textField(Path file, JsonNode root, String name) throws ModelException {
+        JsonNode n = root.get(name);
+        if (n == null || n.isNull()) {
+            throw new ModelException(file + ": field '" + name + "': missing");
+        }
+        if (!n.isTextual()) {
+            throw new ModelException(file + ": field '" + name + "': not a string: " + n);
+        }
+        return n.textValue();
+    }
+
+    /** Writes {@code modelDir/flowpic-model.json} (atomically via a temp file + rename), creating the directory. */
+    public void write(Path modelDir) throws IOException {
+        Files.createDirectories(modelDir);
+        ObjectNode root = MAPPER.createObjectNode();
+        root.put("formatVersion", formatVersion);
+        root.put("modelId", modelId);
+        ArrayNode arr = root.putArray("labels");
+        labels.forEach(arr::add);
+        root.put("resolution", resolution);
+        root.put("blockSeconds", blockSeconds);
+        root.put("maxPacketSize", maxPacketSize);
+        root.put("normalization", normalization);
+        root.put("signature", signature);
+        root.put("inputName", inputName);
+        root.put("outputName", outputName);
+        Path file = modelDir.resolve(FILE_NAME);
+        Path tmp = modelDir.resolve(FILE_NAME + ".tmp");
+        Files.write(tmp, MAPPER.writeValueAsString(root).getBytes(StandardCharsets.UTF_8));
+        try {
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (java.nio.file.AtomicMoveNotSupportedException e) {
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+}
