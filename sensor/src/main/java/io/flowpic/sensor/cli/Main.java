@@ -16,8 +16,17 @@ public final class Main
 
     public static int run(final String... args)
     {
-        return new CommandLine(new FlowpicCommand())
-            .setCaseInsensitiveEnumValuesAllowed(true)
-            .execute(args);
+        return commandLine().execute(args);
+    }
+
+    /** Runs with the given output streams, as tests and embedding tools need. */
+    public static int run(final java.io.PrintWriter out, final java.io.PrintWriter err, final String... args)
+    {
+        return commandLine().setOut(out).setErr(err).execute(args);
+    }
+
+    private static CommandLine commandLine()
+    {
+        return new CommandLine(new FlowpicCommand()).setCaseInsensitiveEnumValuesAllowed(true);
     }
 }

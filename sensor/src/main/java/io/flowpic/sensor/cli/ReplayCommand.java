@@ -80,7 +80,7 @@ final class ReplayCommand implements Callable<Integer>
         try (FlowPicClassifier classifier = ModelLocator.load(sensorConfig.model().path(),
             sensorConfig.flowpic().spec()))
         {
-            pipeline = new ReplayPipeline(sensorConfig, classifier, System.err);
+            pipeline = new ReplayPipeline(sensorConfig, classifier, err);
             result = pipeline.run(files);
         }
         catch (final ModelException ex)

@@ -15,7 +15,7 @@ import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.SystemEpochNanoClock;
 
 import java.io.IOException;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,12 +33,12 @@ public final class ReplayPipeline
 {
     private final SensorConfig config;
     private final FlowPicClassifier classifier;
-    private final PrintStream warnings;
+    private final PrintWriter warnings;
     private final SensorCounters counters = SensorCounters.standalone();
     private final List<String> fileErrors = new ArrayList<>();
 
     /** The classifier stays the caller's to close. */
-    public ReplayPipeline(final SensorConfig config, final FlowPicClassifier classifier, final PrintStream warnings)
+    public ReplayPipeline(final SensorConfig config, final FlowPicClassifier classifier, final PrintWriter warnings)
     {
         this.config = config;
         this.classifier = classifier;
@@ -130,12 +130,23 @@ public final class ReplayPipeline
         }
     }
 
-    private static void failOnAgentError(final AtomicReference<Throwable> agentError) throws IOException
+    private static void failOnAgentError(final AtomicReference<Throwable> agentError)
     {
         final Throwable error = agentError.get();
         if (error != null)
         {
-            throw new IOException("pipeline stopped: " + error, error);
+            throw new PipelineStoppedException(error);
+        }
+    }
+
+    /** An agent died; the replay cannot complete. */
+    public static final class PipelineStoppedException extends RuntimeException
+    {
+        private static final long serialVersionUID = 1L;
+
+        PipelineStoppedException(final Throwable cause)
+        {
+            super("pipeline stopped: " + cause, cause);
         }
     }
 
