@@ -17,8 +17,9 @@ import static io.flowpic.flowtable.decode.DecodeResult.*;
  * Every read is bounds-checked against the captured length first, so arbitrary input never throws,
  * and nothing is allocated per packet. Not thread safe: one decoder per thread.
  * <p>
- * An IPv6 payload length of 0 (jumbogram, or a segmentation-offloaded packet captured before the NIC)
- * is reported with the captured length as its size rather than rejected, as the real size is unknowable.
+ * An IPv4 total length or IPv6 payload length of 0 (segmentation-offloaded packet captured on the sender,
+ * or an IPv6 jumbogram) is reported with the captured length as its size rather than rejected, as the real
+ * size is not in the header; any other IPv4 total length below the header length is malformed.
  */
 public final class PacketDecoder
 {
@@ -354,7 +355,10 @@ public final class PacketDecoder
         {
             return BAD_IP_HEADER_LENGTH;
         }
-        final int totalLength = u16(pos + 2);
+        final int statedLength = u16(pos + 2);
+        // 0 is what a sender-side capture of a segmentation-offloaded (TSO) packet shows; like Wireshark,
+        // take the captured size rather than drop real data of a live flow.
+        final int totalLength = statedLength == 0 ? end - pos : statedLength;
         if (totalLength < headerLength)
         {
             return BAD_IP_TOTAL_LENGTH;

@@ -431,6 +431,16 @@ class PacketDecoderTest
     }
 
     @Test
+    void ipv4ZeroTotalLengthFromSegmentationOffloadUsesCapturedLength()
+    {
+        final byte[] p = ipv4(6, tcp(40000, 443, 3000));
+        p[2] = 0;
+        p[3] = 0;
+        assertEquals(DecodeResult.OK, decode(LinkType.RAW, p));
+        assertV4Tcp(p.length);
+    }
+
+    @Test
     void malformedReasons()
     {
         assertEquals(DecodeResult.TRUNCATED_LINK_HEADER, decode(LinkType.ETHERNET, zeros(13)));
