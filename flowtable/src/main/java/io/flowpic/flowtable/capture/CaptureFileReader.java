@@ -36,6 +36,8 @@ public final class CaptureFileReader
     /**
      * Delivers every packet of {@code file} to {@code handler}, in file order.
      *
+     * Exceptions thrown by the handler propagate unchanged (the mapping is released first).
+     *
      * @return counts and, if the file is damaged part-way, where and why reading stopped.
      * @throws CaptureFileException if the file cannot be opened, is empty or is not a pcap/pcapng capture.
      */
