@@ -48,6 +48,8 @@ public final class PacketDecoder
     private static final int ETHERTYPE_PPP = 0x880B;
     private static final int ETHERTYPE_ERSPAN_2 = 0x88BE;
     private static final int ETHERTYPE_ERSPAN_3 = 0x22EB;
+    /** Cisco FabricPath: 2 bytes of FTag/TTL, then the original Ethernet frame. */
+    private static final int ETHERTYPE_FABRICPATH = 0x8903;
 
     private static final int PPP_IPV4 = 0x0021;
     private static final int PPP_IPV6 = 0x0057;
@@ -219,6 +221,12 @@ public final class PacketDecoder
                     return TRUNCATED_LINK_HEADER;
                 }
                 return pppProtocol(pos + 6, end, depth);
+            case ETHERTYPE_FABRICPATH:
+                if (end - pos < 2)
+                {
+                    return TRUNCATED_LINK_HEADER;
+                }
+                return ethernet(pos + 2, end, depth + 1);
             default:
                 return NON_IP;
         }

@@ -86,6 +86,16 @@ class PacketDecoderTest
     }
 
     @Test
+    void ciscoFabricPathCarriesTheOriginalFrame()
+    {
+        // As in nDPI's ajp.pcap: outer header with EtherType 0x8903, FTag/TTL, then the host's frame.
+        final byte[] inner = ethernet(0x8100, cat(u16(7), u16(0x0800), v4Tcp()));
+        assertEquals(DecodeResult.OK, decode(LinkType.ETHERNET, ethernet(0x8903, cat(u16(0x4020), inner))));
+        assertV4Tcp(140);
+        assertEquals(DecodeResult.TRUNCATED_LINK_HEADER, decode(LinkType.ETHERNET, ethernet(0x8903, u8(0x40))));
+    }
+
+    @Test
     void ipv4OptionsAreSkippedUsingIhl()
     {
         final byte[] p = ipv4(V4_SRC, V4_DST, 6, 1, 0, u8(0x94, 4, 0, 0, 1, 1, 1, 0), tcp(40000, 443, 100));
