@@ -24,6 +24,7 @@ final class NetSession
         final ConfigProto config = ConfigProto.newBuilder()
             .setIntraOpParallelismThreads(Math.max(1, threads))
             .setInterOpParallelismThreads(1)
+            .setUsePerSessionThreads(true)
             .build();
         return new Session(graph, config);
     }

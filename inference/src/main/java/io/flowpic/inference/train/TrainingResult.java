@@ -60,6 +60,9 @@ public final class TrainingResult
     /** Captures (or sources) held out for validation. */
     public List<String> validationGroups() { return validationGroups; }
 
+    /** The exported weights, per parameter, in graph build order. */
+    float[][] weights() { return weights; }
+
     /** A fresh in-memory copy of the exported network, for scoring without reloading; close it after use. */
     public TrainedModel openModel()
     {
