@@ -125,6 +125,13 @@ public final class Trainer
         final Set<String> validationGroups = new TreeSet<>();
         if (!options.validationSources().isEmpty())
         {
+            final Set<String> unknown = new TreeSet<>(options.validationSources());
+            unknown.removeAll(groupOfSession);
+            if (!unknown.isEmpty())
+            {
+                throw new IllegalArgumentException("validation sources not in the data: " + unknown + "; sources are " +
+                    new TreeSet<>(groupOfSession));
+            }
             validationGroups.addAll(options.validationSources());
         }
         else if (options.validationFraction() > 0)
@@ -203,6 +210,15 @@ public final class Trainer
         log(String.format("exported %s to %s: validation accuracy %.4f, macro-F1 %.4f (majority rate %.4f), best epoch %d of %d, %.1f s",
             modelId, out, evaluation.accuracy(), evaluation.macroF1(), evaluation.majorityRate(), fit.bestEpoch,
             fit.epochsRun, seconds));
+        if (evaluation.total() > 0)
+        {
+            for (final Evaluation.ClassMetrics m : evaluation.perClass())
+            {
+                log(String.format("  %-16s precision %.3f recall %.3f F1 %.3f support %d", m.label(), m.precision(),
+                    m.recall(), m.f1(), m.support()));
+            }
+            log("  confusion (rows true, cols predicted, " + labels + "): " + Arrays.deepToString(evaluation.confusion()));
+        }
         return new TrainingResult(out, modelId, labels, options.architecture(), spec.resolution(), fit.epochsRun,
             fit.bestEpoch, fit.stoppedBy, evaluation, toMap(labels, trainCounts), toMap(labels, valCounts),
             new ArrayList<>(validationGroups), fit.best);
