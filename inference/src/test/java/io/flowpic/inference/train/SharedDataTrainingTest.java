@@ -15,16 +15,17 @@ class SharedDataTrainingTest
 {
     static final List<String> CLASSES = List.of("browsing", "chat", "file_transfer", "video", "voip");
 
+    /** {@code <shared>/data/flowpic-csv}: system property flowpic.shared if set, else {@code <repo>/../shared}; null if absent. */
     static Path sharedCsvDir()
     {
         final String property = System.getProperty("flowpic.shared");
         final Path userDir = Path.of(System.getProperty("user.dir")).toAbsolutePath();
-        for (final Path candidate : new Path[] {
-            property == null ? null : Path.of(property),
-            userDir.resolve("../shared"),       // run from the repository root
-            userDir.resolve("../../shared")})   // run from the module directory
+        final Path[] candidates = property != null && !property.isBlank()
+            ? new Path[] {Path.of(property)}
+            : new Path[] {userDir.resolve("../shared"), userDir.resolve("../../shared")}; // from repo root / module dir
+        for (final Path candidate : candidates)
         {
-            if (candidate != null && Files.isDirectory(candidate.resolve("data/flowpic-csv")))
+            if (Files.isDirectory(candidate.resolve("data/flowpic-csv")))
             {
                 return candidate.resolve("data/flowpic-csv").normalize();
             }
