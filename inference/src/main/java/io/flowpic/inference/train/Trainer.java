@@ -46,7 +46,7 @@ import java.util.stream.Stream;
  * Blocks come from feeding every session through a {@link io.flowpic.flowtable.flow.FlowTable} (see
  * {@link SessionBlocks}), so they equal what the sensor sees. Validation is grouped by capture (or by
  * source) and stratified by class; training uses class-weighted cross-entropy, Adam, seeded shuffling and
- * seeded initial weights, early stopping on validation loss, and exports the best epoch's weights in a
+ * seeded initial weights, early stopping on validation loss (or macro-F1), and exports the best epoch's weights in a
  * serving graph without dropout.
  */
 public final class Trainer
@@ -304,6 +304,7 @@ public final class Trainer
                 final float[] w = new float[batch];
                 final float[] logits = new float[batch * classes];
                 double bestLoss = Double.MAX_VALUE;
+                double bestF1 = -1;
                 fit.stoppedBy = "max-epochs";
                 for (int epoch = 1; epoch <= options.epochs(); epoch++)
                 {
@@ -368,7 +369,17 @@ public final class Trainer
                     {
                         valLoss = evaluate((imgs, n) -> NetSession.scores(session, net, imgs, n), val, cells, classes,
                             classWeights, e, batch);
-                        if (valLoss < bestLoss)
+                        if (options.monitor() == TrainingOptions.Monitor.MACRO_F1)
+                        {
+                            final double f1 = e.macroF1();
+                            if (f1 > bestF1 || (f1 == bestF1 && valLoss < bestLoss))
+                            {
+                                bestF1 = f1;
+                                bestLoss = valLoss;
+                                improved = true;
+                            }
+                        }
+                        else if (valLoss < bestLoss)
                         {
                             bestLoss = valLoss;
                             improved = true;

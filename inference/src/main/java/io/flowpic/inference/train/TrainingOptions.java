@@ -21,6 +21,15 @@ public final class TrainingOptions
         PCAP, SOURCE
     }
 
+    /** What early stopping watches on the validation blocks. */
+    public enum Monitor
+    {
+        /** Class-weighted cross-entropy, lower is better (the default). */
+        LOSS,
+        /** Macro-F1, higher is better; ties go to the lower loss. */
+        MACRO_F1
+    }
+
     private final Map<String, List<Path>> dataFiles = new LinkedHashMap<>();
     private Path outputDir;
     private String modelName = "flowpic";
@@ -33,6 +42,7 @@ public final class TrainingOptions
     private int epochs = 30;
     private int batchSize = 64;
     private int patience = 5;
+    private Monitor monitor = Monitor.LOSS;
     private float learningRate = 1e-3f;
     private long seed = 42;
     private double validationFraction = 0.2;
@@ -103,6 +113,8 @@ public final class TrainingOptions
     /** Epochs without a better validation loss before stopping. */
     public int patience() { return patience; }
     public TrainingOptions patience(final int v) { patience = v; return this; }
+    public Monitor monitor() { return monitor; }
+    public TrainingOptions monitor(final Monitor v) { monitor = v; return this; }
     public float learningRate() { return learningRate; }
     public TrainingOptions learningRate(final float v) { learningRate = v; return this; }
     public long seed() { return seed; }
@@ -181,6 +193,7 @@ public final class TrainingOptions
         m.put("epochs", epochs);
         m.put("batchSize", batchSize);
         m.put("patience", patience);
+        m.put("earlyStoppingMonitor", monitor.name().toLowerCase());
         m.put("learningRate", learningRate);
         m.put("optimizer", "adam");
         m.put("seed", seed);
