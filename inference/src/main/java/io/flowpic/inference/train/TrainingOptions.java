@@ -1,0 +1,215 @@
+package io.flowpic.inference.train;
+
+import io.flowpic.flowtable.flow.FlowPicSpec;
+import io.flowpic.inference.dataset.LabeledSessions;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** Everything a training run needs; fluent setters, sensible defaults (mini, R=32, T=15 s, ≥10 packets). */
+public final class TrainingOptions
+{
+    /** What a validation group is: one capture, or one source (pcap name up to the first '/'). */
+    public enum SplitBy
+    {
+        PCAP, SOURCE
+    }
+
+    /** What early stopping watches on the validation blocks. */
+    public enum Monitor
+    {
+        /** Class-weighted cross-entropy, lower is better (the default). */
+        LOSS,
+        /** Macro-F1, higher is better; ties go to the lower loss. */
+        MACRO_F1
+    }
+
+    private final Map<String, List<Path>> dataFiles = new LinkedHashMap<>();
+    private Path outputDir;
+    private String modelName = "flowpic";
+    private Architecture architecture = Architecture.MINI;
+    private int resolution = FlowPicSpec.DEFAULT_RESOLUTION;
+    private int blockSeconds = FlowPicSpec.DEFAULT_BLOCK_SECONDS;
+    private int maxPacketSize = FlowPicSpec.DEFAULT_MAX_PACKET_SIZE;
+    private int minPackets = FlowPicSpec.DEFAULT_MIN_PACKETS;
+    private long idleTimeoutSeconds = 60;
+    private int epochs = 30;
+    private int batchSize = 64;
+    private int patience = 5;
+    private Monitor monitor = Monitor.LOSS;
+    private float learningRate = 1e-3f;
+    private long seed = 42;
+    private double validationFraction = 0.2;
+    private SplitBy splitBy = SplitBy.PCAP;
+    private final Set<String> validationSources = new LinkedHashSet<>();
+    private int augmentCopies = 0;
+    private double minTimeScale = 0.5;
+    private double maxTimeScale = 1.5;
+    private boolean timeShift = true;
+    private boolean classWeighting = true;
+    private boolean skipBadRows = false;
+    private int maxSessionsPerLabel = 0;
+    private double maxTrainingSeconds = 0;
+    private int threads = 2;
+    private PrintStream progress = System.err;
+
+    /** Adds a file labelled by its name up to the first '.', e.g. {@code voip.csv.gz} → voip. */
+    public TrainingOptions addFile(final Path file)
+    {
+        return addFile(LabeledSessions.labelOf(file), file);
+    }
+
+    public TrainingOptions addFile(final String label, final Path file)
+    {
+        dataFiles.computeIfAbsent(label, k -> new ArrayList<>()).add(file);
+        return this;
+    }
+
+    public Map<String, List<Path>> dataFiles()
+    {
+        return dataFiles;
+    }
+
+    public FlowPicSpec spec()
+    {
+        return new FlowPicSpec(resolution, blockSeconds, maxPacketSize, minPackets);
+    }
+
+    public TrainingOptions spec(final FlowPicSpec spec)
+    {
+        resolution = spec.resolution();
+        blockSeconds = spec.blockSeconds();
+        maxPacketSize = spec.maxPacketSize();
+        minPackets = spec.minPackets();
+        return this;
+    }
+
+    public Path outputDir() { return outputDir; }
+    public TrainingOptions outputDir(final Path v) { outputDir = v; return this; }
+    public String modelName() { return modelName; }
+    public TrainingOptions modelName(final String v) { modelName = v; return this; }
+    public Architecture architecture() { return architecture; }
+    public TrainingOptions architecture(final Architecture v) { architecture = v; return this; }
+    public int resolution() { return resolution; }
+    public TrainingOptions resolution(final int v) { resolution = v; return this; }
+    public int blockSeconds() { return blockSeconds; }
+    public TrainingOptions blockSeconds(final int v) { blockSeconds = v; return this; }
+    public int maxPacketSize() { return maxPacketSize; }
+    public TrainingOptions maxPacketSize(final int v) { maxPacketSize = v; return this; }
+    public int minPackets() { return minPackets; }
+    public TrainingOptions minPackets(final int v) { minPackets = v; return this; }
+    public long idleTimeoutSeconds() { return idleTimeoutSeconds; }
+    public TrainingOptions idleTimeoutSeconds(final long v) { idleTimeoutSeconds = v; return this; }
+    public int epochs() { return epochs; }
+    public TrainingOptions epochs(final int v) { epochs = v; return this; }
+    public int batchSize() { return batchSize; }
+    public TrainingOptions batchSize(final int v) { batchSize = v; return this; }
+    /** Epochs without a better validation loss before stopping. */
+    public int patience() { return patience; }
+    public TrainingOptions patience(final int v) { patience = v; return this; }
+    public Monitor monitor() { return monitor; }
+    public TrainingOptions monitor(final Monitor v) { monitor = v; return this; }
+    public float learningRate() { return learningRate; }
+    public TrainingOptions learningRate(final float v) { learningRate = v; return this; }
+    public long seed() { return seed; }
+    public TrainingOptions seed(final long v) { seed = v; return this; }
+    /** Target share of each class's blocks held out (grouped); 0 trains on everything for all epochs. */
+    public double validationFraction() { return validationFraction; }
+    public TrainingOptions validationFraction(final double v) { validationFraction = v; return this; }
+    public SplitBy splitBy() { return splitBy; }
+    public TrainingOptions splitBy(final SplitBy v) { splitBy = v; return this; }
+    /** Sources held out for validation explicitly; when non-empty it replaces the automatic split. */
+    public Set<String> validationSources() { return validationSources; }
+    public TrainingOptions validationSources(final Set<String> v) { validationSources.clear(); validationSources.addAll(v); return this; }
+    /** Time-augmented copies of each training session (scale α ~ U[min,max], grid shift ~ U[0,T)). */
+    public int augmentCopies() { return augmentCopies; }
+    public TrainingOptions augmentCopies(final int v) { augmentCopies = v; return this; }
+    public double minTimeScale() { return minTimeScale; }
+    public TrainingOptions minTimeScale(final double v) { minTimeScale = v; return this; }
+    public double maxTimeScale() { return maxTimeScale; }
+    public TrainingOptions maxTimeScale(final double v) { maxTimeScale = v; return this; }
+    public boolean timeShift() { return timeShift; }
+    public TrainingOptions timeShift(final boolean v) { timeShift = v; return this; }
+    public boolean classWeighting() { return classWeighting; }
+    public TrainingOptions classWeighting(final boolean v) { classWeighting = v; return this; }
+    public boolean skipBadRows() { return skipBadRows; }
+    public TrainingOptions skipBadRows(final boolean v) { skipBadRows = v; return this; }
+    /** 0 = all; otherwise a seeded random subset of sessions per label. */
+    public int maxSessionsPerLabel() { return maxSessionsPerLabel; }
+    public TrainingOptions maxSessionsPerLabel(final int v) { maxSessionsPerLabel = v; return this; }
+    /** 0 = unlimited; otherwise training stops after the epoch that crosses this budget. */
+    public double maxTrainingSeconds() { return maxTrainingSeconds; }
+    public TrainingOptions maxTrainingSeconds(final double v) { maxTrainingSeconds = v; return this; }
+    public int threads() { return threads; }
+    public TrainingOptions threads(final int v) { threads = v; return this; }
+    /** Where the per-epoch progress line goes; null for silence. */
+    public PrintStream progress() { return progress; }
+    public TrainingOptions progress(final PrintStream v) { progress = v; return this; }
+
+    void validate()
+    {
+        if (dataFiles.size() < 2)
+        {
+            throw new IllegalArgumentException("need data files for at least two labels, got " + dataFiles.keySet());
+        }
+        if (outputDir == null)
+        {
+            throw new IllegalArgumentException("output dir not set");
+        }
+        spec();
+        if (epochs < 1 || batchSize < 1 || patience < 1 || !(learningRate > 0) || threads < 1)
+        {
+            throw new IllegalArgumentException("epochs, batch size, patience, threads must be >= 1 and learning rate > 0");
+        }
+        if (!(validationFraction >= 0 && validationFraction < 1))
+        {
+            throw new IllegalArgumentException("validation fraction must be in [0,1): " + validationFraction);
+        }
+        if (augmentCopies < 0 || !(minTimeScale > 0) || maxTimeScale < minTimeScale)
+        {
+            throw new IllegalArgumentException("bad augmentation settings");
+        }
+        if (idleTimeoutSeconds < 1)
+        {
+            throw new IllegalArgumentException("idle timeout must be >= 1 s");
+        }
+    }
+
+    Map<String, Object> describe()
+    {
+        final Map<String, Object> m = new LinkedHashMap<>();
+        m.put("architecture", architecture.id());
+        m.put("resolution", resolution);
+        m.put("blockSeconds", blockSeconds);
+        m.put("maxPacketSize", maxPacketSize);
+        m.put("minPackets", minPackets);
+        m.put("idleTimeoutSeconds", idleTimeoutSeconds);
+        m.put("epochs", epochs);
+        m.put("batchSize", batchSize);
+        m.put("patience", patience);
+        m.put("earlyStoppingMonitor", monitor.name().toLowerCase());
+        m.put("learningRate", learningRate);
+        m.put("optimizer", "adam");
+        m.put("seed", seed);
+        m.put("validationFraction", validationFraction);
+        m.put("splitBy", splitBy.name().toLowerCase());
+        m.put("validationSources", new ArrayList<>(validationSources));
+        m.put("augmentCopies", augmentCopies);
+        m.put("minTimeScale", minTimeScale);
+        m.put("maxTimeScale", maxTimeScale);
+        m.put("timeShift", timeShift);
+        m.put("classWeighting", classWeighting);
+        m.put("skipBadRows", skipBadRows);
+        m.put("maxSessionsPerLabel", maxSessionsPerLabel);
+        m.put("maxTrainingSeconds", maxTrainingSeconds);
+        m.put("threads", threads);
+        m.put("normalization", Normalization.LOG1P);
+        return m;
+    }
+}
