@@ -55,6 +55,15 @@ class ReplayEndToEndTest
     static void writeModelAndCapture() throws Exception
     {
         model = TestModels.write(dir.resolve("model"), 32, 15, "e2e-fixed");
+        capture = dir.resolve("e2e.pcap");
+        writeCapture(capture);
+        EXPECTED_BLOCKS.put("10.1.0.1:40000>10.2.0.2:443/TCP", List.of(30, 10));
+        EXPECTED_BLOCKS.put("10.2.0.2:5353>10.1.0.1:40001/UDP", List.of(12));
+    }
+
+    /** Three flows (two qualifying, one too small), one ARP frame and one truncated IPv4 packet. */
+    static void writeCapture(final Path file) throws Exception
+    {
         final CaptureWriter pcap = CaptureWriter.pcap(ByteOrder.LITTLE_ENDIAN, false, 65535, LinkType.ETHERNET);
         // Flow A: TCP, 40 packets over 20 s -> block [0,15) has 30, block [15,30) has 10.
         // Flow B: UDP reverse direction, 12 packets in 1 s -> one block.
@@ -95,10 +104,7 @@ class ReplayEndToEndTest
         }
         pcap.record(T0 + 1, 0, Packets.ethernet(0x0806, new byte[28]));
         pcap.record(T0 + 1, 1, Packets.ethernet(0x0800, new byte[] {0x45, 0, 0, 40}));
-        capture = dir.resolve("e2e.pcap");
-        Files.write(capture, pcap.bytes());
-        EXPECTED_BLOCKS.put("10.1.0.1:40000>10.2.0.2:443/TCP", List.of(30, 10));
-        EXPECTED_BLOCKS.put("10.2.0.2:5353>10.1.0.1:40001/UDP", List.of(12));
+        Files.write(file, pcap.bytes());
     }
 
     private static SensorConfig config(final Path journal) throws Exception
