@@ -121,7 +121,8 @@ class TsharkFlowOracleTest
             block.srcHi, block.srcLo, block.srcPort, block.dstHi, block.dstLo, block.dstPort), (long)block.packets,
             Long::sum);
         // A huge idle timeout: tshark has no notion of flow expiry, only of 5-tuples.
-        final FlowTable table = new FlowTable(FlowPicSpec.defaults(), 1 << 20, 1_000_000L * 3600 * S, 1 << 24,
+        // Sized for these small captures: allocating production-size tables per file would dominate.
+        final FlowTable table = new FlowTable(FlowPicSpec.defaults(), 1 << 16, 1_000_000L * 3600 * S, 1 << 20,
             counters, listener);
         final PacketDecoder decoder = new PacketDecoder(4096);
         final DecodedPacket packet = new DecodedPacket();
