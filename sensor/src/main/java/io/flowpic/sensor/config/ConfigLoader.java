@@ -7,8 +7,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
-import com.fasterxml.jackson.databind.introspect.AnnotatedMember;
-import com.fasterxml.jackson.databind.introspect.JacksonAnnotationIntrospector;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import net.openhft.chronicle.queue.RollCycles;
@@ -40,8 +38,7 @@ public final class ConfigLoader
             .setPropertyNamingStrategy(PropertyNamingStrategies.KEBAB_CASE)
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true)
             .configure(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES, true)
-            .configure(DeserializationFeature.ACCEPT_FLOAT_AS_INT, false)
-            .setAnnotationIntrospector(new InterfaceKeyIntrospector());
+            .configure(DeserializationFeature.ACCEPT_FLOAT_AS_INT, false);
     }
 
     public SensorConfig loadDefaults() throws ConfigException
@@ -175,22 +172,6 @@ public final class ConfigLoader
     {
         return ex.getLocation() == null ? "" :
             " (line " + ex.getLocation().getLineNr() + ", column " + ex.getLocation().getColumnNr() + ")";
-    }
-
-    /** "interface" is a Java keyword, so the record component is {@code iface}; map it back. */
-    private static final class InterfaceKeyIntrospector extends JacksonAnnotationIntrospector
-    {
-        private static final long serialVersionUID = 1L;
-
-        public com.fasterxml.jackson.databind.PropertyName findNameForDeserialization(final com.fasterxml.jackson.databind.introspect.Annotated a)
-        {
-            if (a instanceof AnnotatedMember && "iface".equals(a.getName()) &&
-                ((AnnotatedMember)a).getDeclaringClass() == SensorConfig.Capture.class)
-            {
-                return com.fasterxml.jackson.databind.PropertyName.construct("interface");
-            }
-            return super.findNameForDeserialization(a);
-        }
     }
 
     static boolean isRollCycle(final String name)

@@ -1,5 +1,6 @@
 package io.flowpic.sensor.config;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import io.flowpic.flowtable.flow.FlowPicSpec;
 
 /** The sensor's whole configuration: one immutable, validated object (see {@link ConfigLoader}). */
@@ -13,7 +14,7 @@ public record SensorConfig(
     Metrics metrics)
 {
     public record Capture(
-        String iface,
+        @JsonProperty("interface") String iface,
         int snapLength,
         boolean promiscuous,
         int bufferSizeMb,
