@@ -28,6 +28,13 @@ public final class SensorCounters
     public final AtomicCounter inferenceBatches;
     public final AtomicCounter journalRecords;
     public final AtomicCounter journalErrors;
+    /** libpcap's ps_recv and ps_drop for the live handle, copied in periodically (see README). */
+    public final AtomicCounter kernelReceived;
+    public final AtomicCounter kernelDropped;
+    public final AtomicCounter modelReloadsOk;
+    public final AtomicCounter modelReloadsFailed;
+    /** Wall time from a block's end to its journal append (live only; replay runs on packet time). */
+    public final LatencyHistogram blockLatency;
 
     public SensorCounters(final CountersManager manager)
     {
@@ -53,6 +60,11 @@ public final class SensorCounters
         inferenceBatches = manager.newCounter("inference_batches");
         journalRecords = manager.newCounter("journal_records");
         journalErrors = manager.newCounter("journal_errors");
+        kernelReceived = manager.newCounter("kernel_received");
+        kernelDropped = manager.newCounter("kernel_dropped");
+        modelReloadsOk = manager.newCounter("model_reloads_ok");
+        modelReloadsFailed = manager.newCounter("model_reloads_failed");
+        blockLatency = new LatencyHistogram(manager, "block_latency");
     }
 
     public static SensorCounters standalone()
