@@ -78,14 +78,14 @@ final class RunCommand implements Callable<Integer>
 
         final CountDownLatch stop = new CountDownLatch(1);
         final AtomicBoolean reloadRequested = new AtomicBoolean();
-        Signal.handle(new Signal("TERM"), signal -> stop.countDown());
-        Signal.handle(new Signal("INT"), signal -> stop.countDown());
-        Signal.handle(new Signal("HUP"), signal -> reloadRequested.set(true));
-
         // With --model the reload re-reads that directory; otherwise model.path of the config file.
         final Path reloadConfig = model != null ? null : config;
         try (LiveSensor sensor = LiveSensor.start(sensorConfig, reloadConfig, err))
         {
+            // Installed once running: SIGTERM/SIGINT then finish open blocks and exit 0.
+            Signal.handle(new Signal("TERM"), signal -> stop.countDown());
+            Signal.handle(new Signal("INT"), signal -> stop.countDown());
+            Signal.handle(new Signal("HUP"), signal -> reloadRequested.set(true));
             final long deadline = durationSeconds > 0 ? System.nanoTime() + TimeUnit.SECONDS.toNanos(durationSeconds) :
                 Long.MAX_VALUE;
             while (!stop.await(1, TimeUnit.SECONDS) && System.nanoTime() < deadline)
