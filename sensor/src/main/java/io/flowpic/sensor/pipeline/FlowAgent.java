@@ -21,6 +21,8 @@ public final class FlowAgent implements Agent, MessageHandler, BlockListener
 {
     private static final int READ_LIMIT = 1024;
     private static final long SWEEP_INTERVAL_NANOS = 1_000_000_000L;
+    /** A wall clock that goes back further than this was set back (NTP step, operator). */
+    private static final long CLOCK_JUMP_BACK_NANOS = 2 * SWEEP_INTERVAL_NANOS;
 
     private final PacketRing ring;
     private final PacketDecoder decoder = new PacketDecoder(4096);
@@ -80,6 +82,16 @@ public final class FlowAgent implements Agent, MessageHandler, BlockListener
             return 1;
         }
         final long now = wallClock != null ? wallClock.nanoTime() : flowTable.clockNanos();
+        if (wallClock != null && nextSweepNanos != Long.MIN_VALUE &&
+            now < nextSweepNanos - SWEEP_INTERVAL_NANOS - CLOCK_JUMP_BACK_NANOS)
+        {
+            // The clock stepped back: open blocks straddle two time axes and would otherwise wait for
+            // the clock to catch up. Finish them all and start afresh on the new time.
+            counters.clockJumps.incrementRelease();
+            flowTable.flushAll();
+            nextSweepNanos = now + SWEEP_INTERVAL_NANOS;
+            return work + 1;
+        }
         if (now != Long.MIN_VALUE && now >= nextSweepNanos)
         {
             work += flowTable.expire(now);
