@@ -77,7 +77,8 @@ public final class LiveSensor implements AutoCloseable
         try
         {
             journalWriter = new JournalWriter(Path.of(config.journal().path()),
-                RollCycles.valueOf(config.journal().rollCycle()));
+                RollCycles.valueOf(config.journal().rollCycle()),
+                (long)config.journal().minFreeMb() << 20, config.journal().retentionHours());
             final PacketRing ring = new PacketRing(config.capture().ringBufferMb() << 20, config.capture().snapLength());
             liveCapture = LiveCapture.open(interfaceName, config.capture(), ring, counters);
             final BlockHandoff handoff = new BlockHandoff(config.inference().queueSize());

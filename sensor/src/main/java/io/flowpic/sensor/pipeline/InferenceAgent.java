@@ -200,12 +200,18 @@ public final class InferenceAgent implements Agent
             fillRecord(block, best);
             try
             {
-                journal.append(record);
-                counters.journalRecords.incrementRelease();
-                if (!countOnlyBatches)
+                if (!journal.append(record))
                 {
-                    // Live blocks end on the wall clock, so this is the delay a journal reader sees.
-                    counters.blockLatency.record(clock.nanoTime() - block.endNanos);
+                    counters.journalErrors.incrementRelease();
+                }
+                else
+                {
+                    counters.journalRecords.incrementRelease();
+                    if (!countOnlyBatches)
+                    {
+                        // Live blocks end on the wall clock, so this is the delay a journal reader sees.
+                        counters.blockLatency.record(clock.nanoTime() - block.endNanos);
+                    }
                 }
             }
             catch (final RuntimeException ex)
