@@ -20,7 +20,12 @@ import java.util.Map;
  *
  * <p>A session is the packets of one 5-tuple (IP version, protocol, addresses, ports) until a gap longer than
  * the idle timeout, measured from the latest packet time seen so far, the flow table's rule; the next packet
- * starts a new session. Sessions end at the end of each file. Packets whose time is earlier than the session's
+ * starts a new session. This is the flow table's on-arrival rule, the one {@link SessionBlocks} applies when
+ * the CSV is turned back into blocks, so extract then SessionBlocks equals feeding the capture to a flow table
+ * packet by packet. To bound memory, sessions idle for longer than the timeout plus five minutes of packet clock
+ * are written out (a packet more than that out of order would start a new session).
+ * Note: the sensor's flow agent additionally sweeps expired blocks on a timer; with out-of-order timestamps
+ * its blocks can then differ from the on-arrival rule, which a CSV cannot represent. Sessions end at the end of each file. Packets whose time is earlier than the session's
  * first packet (out of order) get offset 0, where the flow table puts them too (time column 0). With
  * {@code maxSeconds > 0}, packets later than that after the session's first packet are left out of the row
  * (the session still lasts until it goes idle).
@@ -66,6 +71,11 @@ public final class CaptureSessions
     }
 
     private static final long SWEEP_NANOS = 10_000_000_000L;
+    /**
+     * Sessions are held until idle for the timeout plus this slack (packet clock), so a packet up to five minutes
+     * out of order still joins its session exactly as the flow table's on-arrival rule would put it in its flow.
+     */
+    private static final long EVICT_SLACK_NANOS = 300_000_000_000L;
 
     private final long idleTimeoutNanos;
     private final long maxNanos;
@@ -172,7 +182,7 @@ public final class CaptureSessions
         while (it.hasNext())
         {
             final Map.Entry<Key, Open> e = it.next();
-            if (now - e.getValue().lastSeen > idleTimeoutNanos)
+            if (now - e.getValue().lastSeen > idleTimeoutNanos + EVICT_SLACK_NANOS)
             {
                 idle.add(e);
                 it.remove();
