@@ -22,8 +22,9 @@ import java.util.Map;
  * the idle timeout, measured from the latest packet time seen so far, the flow table's rule; the next packet
  * starts a new session. This is the flow table's on-arrival rule, the one {@link SessionBlocks} applies when
  * the CSV is turned back into blocks, so extract then SessionBlocks equals feeding the capture to a flow table
- * packet by packet. To bound memory, sessions idle for longer than the timeout plus five minutes of packet clock
- * are written out (a packet more than that out of order would start a new session).
+ * packet by packet. Sessions are held until the end of the file; only past 20 M held packets are sessions idle
+ * for the timeout plus five minutes of packet clock written out early (a packet more out of order than that would
+ * then start a new session).
  * Note: the sensor's flow agent additionally sweeps expired blocks on a timer; with out-of-order timestamps
  * its blocks can then differ from the on-arrival rule, which a CSV cannot represent. Sessions end at the end of each file. Packets whose time is earlier than the session's
  * first packet (out of order) get offset 0, where the flow table puts them too (time column 0). With
@@ -72,10 +73,14 @@ public final class CaptureSessions
 
     private static final long SWEEP_NANOS = 10_000_000_000L;
     /**
-     * Sessions are held until idle for the timeout plus this slack (packet clock), so a packet up to five minutes
-     * out of order still joins its session exactly as the flow table's on-arrival rule would put it in its flow.
+     * Sessions are held until the end of the file (captures merged from several sources jump minutes back and
+     * forth in time, and the on-arrival rule still joins such packets to their flow). Only when more than this
+     * many packets are held are sessions idle for the timeout plus {@link #EVICT_SLACK_NANOS} of packet clock
+     * written out early, to bound memory (about 12 bytes a held packet).
      */
+    private static final long HELD_PACKETS_BEFORE_EVICTION = 20_000_000L;
     private static final long EVICT_SLACK_NANOS = 300_000_000_000L;
+    private long heldPackets;
 
     private final long idleTimeoutNanos;
     private final long maxNanos;
@@ -131,7 +136,7 @@ public final class CaptureSessions
                     {
                         clock[0] = ts;
                     }
-                    if (clock[0] >= clock[1])
+                    if (clock[0] >= clock[1] && heldPackets > HELD_PACKETS_BEFORE_EVICTION)
                     {
                         sweep(pcapName, clock[0], sink);
                         clock[1] = clock[0] + SWEEP_NANOS;
@@ -172,6 +177,7 @@ public final class CaptureSessions
         if (ts - session.first < maxNanos)
         {
             session.add(ts, p.ipLength);
+            heldPackets++;
         }
     }
 
@@ -207,6 +213,7 @@ public final class CaptureSessions
 
     private void emit(final String pcapName, final Key k, final Open s, final Sink sink) throws java.io.IOException
     {
+        heldPackets -= s.n;
         if (s.n < minPackets)
         {
             sessionsTooSmall++;
