@@ -94,6 +94,12 @@ public final class FlowTable
         return maxFlows;
     }
 
+    /** Slots a sweep visits: the cost of one {@link #expire(long)}. */
+    public int slotCount()
+    {
+        return slotCount;
+    }
+
     /** Bytes of memory held for flows and open-block packets, fixed at construction. */
     public long reservedBytes()
     {

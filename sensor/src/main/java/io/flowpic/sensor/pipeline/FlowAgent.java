@@ -33,6 +33,10 @@ public final class FlowAgent implements Agent, MessageHandler, BlockListener
     private final EpochNanoClock wallClock;
     private final IdleStrategy backPressureIdle;
     private final boolean waitWhenFull;
+    /** Replay: slot visits per packet a sweep may cost, amortised. */
+    private static final int SWEEP_SLOTS_PER_PACKET = 8;
+    private final int nearlyFullFlows;
+    private long packetsSinceSweep;
     private long nextSweepNanos = Long.MIN_VALUE;
     private volatile boolean finished;
     private volatile boolean stopRequested;
@@ -60,6 +64,7 @@ public final class FlowAgent implements Agent, MessageHandler, BlockListener
         this.waitWhenFull = waitWhenFull;
         this.backPressureIdle = backPressureIdle;
         flowTable = new FlowTable(spec, maxFlows, idleTimeoutNanos, maxOpenPackets, counters.flowTable, this);
+        nearlyFullFlows = maxFlows - maxFlows / 10;
     }
 
     public String roleName()
@@ -129,11 +134,18 @@ public final class FlowAgent implements Agent, MessageHandler, BlockListener
         {
             // Replay sweeps at fixed points of the packet sequence, never at ring-batch boundaries,
             // so captures with out-of-order timestamps still replay to the same journal every time.
+            // A sweep visits every slot, so it also waits for enough packets to pay for it (at most
+            // SWEEP_SLOTS_PER_PACKET slot visits per packet) unless the table is filling up. Block
+            // contents are decided on packet arrival, so a later sweep only emits records later.
             final long clock = flowTable.clockNanos();
-            if (clock >= nextSweepNanos)
+            packetsSinceSweep++;
+            if (clock >= nextSweepNanos &&
+                (packetsSinceSweep * SWEEP_SLOTS_PER_PACKET >= flowTable.slotCount() ||
+                flowTable.activeFlows() >= nearlyFullFlows))
             {
                 flowTable.expire(clock);
                 nextSweepNanos = clock + SWEEP_INTERVAL_NANOS;
+                packetsSinceSweep = 0;
             }
         }
     }

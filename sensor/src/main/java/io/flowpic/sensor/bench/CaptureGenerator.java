@@ -1,0 +1,201 @@
+package io.flowpic.sensor.bench;
+
+import io.flowpic.flowtable.capture.CaptureFileException;
+import io.flowpic.flowtable.capture.CaptureFileReader;
+import io.flowpic.flowtable.decode.DecodeResult;
+import io.flowpic.flowtable.decode.DecodedPacket;
+import io.flowpic.flowtable.decode.PacketDecoder;
+
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Builds large benchmark captures from real ones: the plain (untunnelled) IPv4 TCP/UDP packets of
+ * the source captures are replayed many times over, each copy with rewritten source addresses so
+ * it is a flow of its own, interleaved in time so that about {@code flows} flows are open at once,
+ * and shifted in time round after round until {@code packets} packets are written.
+ * Output: pcap, Ethernet, microsecond timestamps, headers only (snap 128), lengths as on the wire.
+ */
+public final class CaptureGenerator
+{
+    private static final int SNAP = 128;
+    private static final int ETHERNET = 14;
+
+    private final List<long[]> times = new ArrayList<>();
+    private final List<byte[]> ipHeaders = new ArrayList<>();
+    private final List<int[]> lengths = new ArrayList<>();
+    private int sourceFlows;
+    private long sourceSpanNanos;
+
+    /** Loads the source captures; returns the number of usable packets. */
+    public int load(final List<Path> sources, final PrintWriter log) throws IOException
+    {
+        final PacketDecoder decoder = new PacketDecoder(1024);
+        final DecodedPacket decoded = new DecodedPacket();
+        final Set<String> flows = new HashSet<>();
+        long first = Long.MAX_VALUE;
+        long last = Long.MIN_VALUE;
+        final CaptureFileReader reader = new CaptureFileReader();
+        for (final Path source : sources)
+        {
+            final long[] fileFirst = {Long.MIN_VALUE};
+            try
+            {
+                reader.read(source, (linkType, buffer, offset, capturedLength, originalLength, ts) ->
+                {
+                    if (decoder.decode(linkType, buffer, offset, capturedLength, decoded) != DecodeResult.OK ||
+                        decoded.ipVersion != 4 || decoded.tunnelDepth != 0 || decoded.attributedFragment)
+                    {
+                        return;
+                    }
+                    // Find the IPv4 header: the decoder keeps no offset, so look for it after the link header.
+                    final int ipStart = findIpv4(buffer, offset, capturedLength, decoded);
+                    if (ipStart < 0)
+                    {
+                        return;
+                    }
+                    if (fileFirst[0] == Long.MIN_VALUE)
+                    {
+                        fileFirst[0] = ts;
+                    }
+                    final int available = Math.min(capturedLength - (ipStart - offset), SNAP - ETHERNET);
+                    final byte[] header = new byte[available];
+                    buffer.getBytes(ipStart, header);
+                    ipHeaders.add(header);
+                    times.add(new long[] {ts - fileFirst[0]});
+                    lengths.add(new int[] {decoded.ipLength});
+                    flows.add(decoded.srcLo + ":" + decoded.srcPort + ">" + decoded.dstLo + ":" + decoded.dstPort + "/" +
+                        decoded.protocol);
+                });
+            }
+            catch (final CaptureFileException ex)
+            {
+                log.println("gen-capture: skipping " + ex.getMessage());
+            }
+        }
+        // Sources are laid side by side from time 0: sort by relative time.
+        final Integer[] order = new Integer[times.size()];
+        for (int i = 0; i < order.length; i++)
+        {
+            order[i] = i;
+        }
+        java.util.Arrays.sort(order, (a, b) -> Long.compare(times.get(a)[0], times.get(b)[0]));
+        final List<long[]> sortedTimes = new ArrayList<>();
+        final List<byte[]> sortedHeaders = new ArrayList<>();
+        final List<int[]> sortedLengths = new ArrayList<>();
+        for (final int i : order)
+        {
+            sortedTimes.add(times.get(i));
+            sortedHeaders.add(ipHeaders.get(i));
+            sortedLengths.add(lengths.get(i));
+            first = Math.min(first, times.get(i)[0]);
+            last = Math.max(last, times.get(i)[0]);
+        }
+        times.clear();
+        times.addAll(sortedTimes);
+        ipHeaders.clear();
+        ipHeaders.addAll(sortedHeaders);
+        lengths.clear();
+        lengths.addAll(sortedLengths);
+        sourceFlows = flows.size();
+        sourceSpanNanos = times.isEmpty() ? 0 : last - first;
+        return times.size();
+    }
+
+    private static int findIpv4(final org.agrona.DirectBuffer buffer, final int offset, final int length,
+        final DecodedPacket decoded)
+    {
+        final int src = (int)decoded.srcLo;
+        final int dst = (int)decoded.dstLo;
+        for (int i = offset; i + 20 <= offset + length && i < offset + 64; i++)
+        {
+            if ((buffer.getByte(i) & 0xF0) == 0x40 &&
+                buffer.getInt(i + 12, ByteOrder.BIG_ENDIAN) == src &&
+                buffer.getInt(i + 16, ByteOrder.BIG_ENDIAN) == dst)
+            {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    public int sourceFlows()
+    {
+        return sourceFlows;
+    }
+
+    /** @return flows written (approximately concurrent per round). */
+    public long write(final Path out, final long packets, final int flows) throws IOException
+    {
+        if (times.isEmpty())
+        {
+            throw new IOException("no plain IPv4 TCP/UDP packets in the source captures");
+        }
+        final int copies = Math.max(1, (flows + sourceFlows - 1) / Math.max(1, sourceFlows));
+        final long roundNanos = sourceSpanNanos + 1_000_000_000L;
+        final long base = 1_700_000_000L * 1_000_000_000L;
+        final ByteBuffer record = ByteBuffer.allocate(16 + SNAP).order(ByteOrder.LITTLE_ENDIAN);
+        long written = 0;
+        long copyIndex = 0;
+        try (OutputStream stream = new BufferedOutputStream(Files.newOutputStream(out), 1 << 20))
+        {
+            final ByteBuffer header = ByteBuffer.allocate(24).order(ByteOrder.LITTLE_ENDIAN);
+            header.putInt(0xA1B2C3D4).putShort((short)2).putShort((short)4).putInt(0).putInt(0).putInt(SNAP).putInt(1);
+            stream.write(header.array());
+            for (int round = 0; written < packets; round++)
+            {
+                for (int p = 0; p < times.size() && written < packets; p++)
+                {
+                    final byte[] ip = ipHeaders.get(p);
+                    for (int c = 0; c < copies && written < packets; c++)
+                    {
+                        final long copy = (long)round * copies + c;
+                        copyIndex = Math.max(copyIndex, copy + 1);
+                        final long ts = base + round * roundNanos + times.get(p)[0] + c * 1000L;
+                        record.clear();
+                        record.putInt((int)(ts / 1_000_000_000L)).putInt((int)(ts % 1_000_000_000L / 1000));
+                        record.putInt(ETHERNET + ip.length).putInt(ETHERNET + lengths.get(p)[0]);
+                        record.put(new byte[] {2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, 8, 0});
+                        final int ipStart = record.position();
+                        record.put(ip);
+                        // New source address per copy: 10.x.y.z from the copy number and the original.
+                        final int original = ByteBuffer.wrap(ip, 12, 4).getInt();
+                        final int rewritten = (10 << 24) | (int)((copy * 0x9E3779B1L + (original & 0xFFFF)) & 0xFFFFFF);
+                        record.order(ByteOrder.BIG_ENDIAN);
+                        record.putInt(ipStart + 12, rewritten);
+                        record.putShort(ipStart + 10, (short)0);
+                        record.putShort(ipStart + 10, checksum(record, ipStart, (ip[0] & 0x0F) * 4));
+                        record.order(ByteOrder.LITTLE_ENDIAN);
+                        stream.write(record.array(), 0, record.position());
+                        written++;
+                    }
+                }
+            }
+        }
+        return copyIndex * sourceFlows;
+    }
+
+    private static short checksum(final ByteBuffer buffer, final int start, final int length)
+    {
+        long sum = 0;
+        for (int i = 0; i + 1 < length && start + i + 1 < buffer.position(); i += 2)
+        {
+            sum += ((buffer.get(start + i) & 0xFF) << 8) | (buffer.get(start + i + 1) & 0xFF);
+        }
+        while ((sum >> 16) != 0)
+        {
+            sum = (sum & 0xFFFF) + (sum >> 16);
+        }
+        return (short)~sum;
+    }
+}
