@@ -345,6 +345,8 @@ public final class FlowTable
         slots.setMemory(0, slotCount * SLOT_LENGTH, (byte)0);
         size = 0;
         counters.flowsActive.setRelease(0);
+        // Everything is finished: a later packet may start a new time axis, even an earlier one.
+        clockNanos = Long.MIN_VALUE;
     }
 
     private void remove(final int removedIndex)

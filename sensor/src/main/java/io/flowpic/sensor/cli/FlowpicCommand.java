@@ -7,7 +7,8 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "flowpic 0.1.0",
     description = "Labels encrypted traffic per flow block from packet sizes and timing (FlowPic).",
-    subcommands = {ReplayCommand.class, JournalCommand.class, TrainCommand.class})
+    subcommands = {RunCommand.class, ReplayCommand.class, JournalCommand.class, TrainCommand.class,
+        EvaluateCommand.class, RenderCommand.class, DatasetCommand.class})
 final class FlowpicCommand
 {
 }

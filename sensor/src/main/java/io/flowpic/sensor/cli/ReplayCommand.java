@@ -94,7 +94,14 @@ final class ReplayCommand implements Callable<Integer>
             return ExitCodes.CONFIG_ERROR;
         }
         print(result, out);
-        return pipeline.fileErrors().isEmpty() ? ExitCodes.OK : ExitCodes.INPUT_ERROR;
+        final long refused = pipeline.counters().journalErrors.get();
+        if (refused > 0)
+        {
+            err.println("flowpic: " + refused + " classified blocks were not journaled (free disk below " +
+                "journal.min-free-mb, or write errors)");
+            err.flush();
+        }
+        return pipeline.fileErrors().isEmpty() && refused == 0 ? ExitCodes.OK : ExitCodes.INPUT_ERROR;
     }
 
     private void print(final ReplaySummary result, final PrintWriter out)

@@ -53,6 +53,7 @@ final class ConfigValidator
                 "TWO_HOURLY, FOUR_HOURLY, SIX_HOURLY, FAST_DAILY, WEEKLY");
         }
         range("journal.retention-hours", config.journal().retentionHours(), 0, 24 * 3650);
+        range("journal.min-free-mb", config.journal().minFreeMb(), 0, 1 << 20);
 
         notBlank("metrics.bind", config.metrics().bind());
         range("metrics.port", config.metrics().port(), 1, 65535);

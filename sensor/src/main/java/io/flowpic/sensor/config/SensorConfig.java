@@ -44,7 +44,7 @@ public record SensorConfig(
     {
     }
 
-    public record Journal(String path, String rollCycle, int retentionHours)
+    public record Journal(String path, String rollCycle, int retentionHours, int minFreeMb)
     {
     }
 
@@ -60,7 +60,7 @@ public record SensorConfig(
     public SensorConfig withJournalPath(final String path)
     {
         return new SensorConfig(capture, flowTable, flowpic, model,
-            inference, new Journal(path, journal.rollCycle(), journal.retentionHours()), metrics);
+            inference, new Journal(path, journal.rollCycle(), journal.retentionHours(), journal.minFreeMb()), metrics);
     }
 
     public SensorConfig withInterface(final String iface)

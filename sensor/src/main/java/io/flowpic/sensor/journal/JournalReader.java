@@ -15,12 +15,15 @@ import java.util.List;
 /** Reads label records back, in append order. The one decoder of the journal layout. */
 public final class JournalReader implements AutoCloseable
 {
+    /** Chronicle's table store, written when a queue is first created. */
+    private static final String METADATA_FILE = "metadata.cq4t";
+
     private final SingleChronicleQueue queue;
     private final ExcerptTailer tailer;
 
     public JournalReader(final Path directory) throws IOException
     {
-        if (!Files.isDirectory(directory))
+        if (!Files.isDirectory(directory) || !Files.exists(directory.resolve(METADATA_FILE)))
         {
             throw new IOException("no journal at " + directory);
         }

@@ -83,7 +83,11 @@ public final class PrometheusFormatter
             counters.inferenceBatches);
         counter(out, "flowpic_journal_records_total", "Label records appended to the journal.",
             counters.journalRecords);
-        counter(out, "flowpic_journal_errors_total", "Journal appends that failed.", counters.journalErrors);
+        counter(out, "flowpic_journal_errors_total",
+            "Journal appends that failed or were refused (free disk below journal.min-free-mb).", counters.journalErrors);
+        counter(out, "flowpic_clock_jumps_total",
+            "Times the wall clock stepped back and every open block was finished early (live only).",
+            counters.clockJumps);
 
         header(out, "flowpic_model_reloads_total", "Model reloads (SIGHUP), by result.", "counter");
         sample(out, "flowpic_model_reloads_total", "result", "ok", counters.modelReloadsOk.get());

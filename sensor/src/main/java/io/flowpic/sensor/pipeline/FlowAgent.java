@@ -21,6 +21,8 @@ public final class FlowAgent implements Agent, MessageHandler, BlockListener
 {
     private static final int READ_LIMIT = 1024;
     private static final long SWEEP_INTERVAL_NANOS = 1_000_000_000L;
+    /** A wall clock that goes back further than this was set back (NTP step, operator). */
+    private static final long CLOCK_JUMP_BACK_NANOS = 2 * SWEEP_INTERVAL_NANOS;
 
     private final PacketRing ring;
     private final PacketDecoder decoder = new PacketDecoder(4096);
@@ -79,8 +81,22 @@ public final class FlowAgent implements Agent, MessageHandler, BlockListener
             finished = true;
             return 1;
         }
-        final long now = wallClock != null ? wallClock.nanoTime() : flowTable.clockNanos();
-        if (now != Long.MIN_VALUE && now >= nextSweepNanos)
+        if (wallClock == null)
+        {
+            return work; // replay sweeps from onMessage, on the packet clock
+        }
+        final long now = wallClock.nanoTime();
+        if (nextSweepNanos != Long.MIN_VALUE &&
+            now < nextSweepNanos - SWEEP_INTERVAL_NANOS - CLOCK_JUMP_BACK_NANOS)
+        {
+            // The clock stepped back: open blocks straddle two time axes and would otherwise wait for
+            // the clock to catch up. Finish them all and start afresh on the new time.
+            counters.clockJumps.incrementRelease();
+            flowTable.flushAll();
+            nextSweepNanos = now + SWEEP_INTERVAL_NANOS;
+            return work + 1;
+        }
+        if (now >= nextSweepNanos)
         {
             work += flowTable.expire(now);
             nextSweepNanos = now + SWEEP_INTERVAL_NANOS;
@@ -109,6 +125,17 @@ public final class FlowAgent implements Agent, MessageHandler, BlockListener
         counters.packetsDecoded.incrementRelease();
         flowTable.onPacket(packet.ipVersion, packet.protocol, packet.srcHi, packet.srcLo, packet.dstHi,
             packet.dstLo, packet.srcPort, packet.dstPort, packet.ipLength, timestamp);
+        if (wallClock == null)
+        {
+            // Replay sweeps at fixed points of the packet sequence, never at ring-batch boundaries,
+            // so captures with out-of-order timestamps still replay to the same journal every time.
+            final long clock = flowTable.clockNanos();
+            if (clock >= nextSweepNanos)
+            {
+                flowTable.expire(clock);
+                nextSweepNanos = clock + SWEEP_INTERVAL_NANOS;
+            }
+        }
     }
 
     public void onBlockFinished(final FlowPicBlock block, final boolean qualifies)

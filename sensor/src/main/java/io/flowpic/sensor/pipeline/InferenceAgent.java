@@ -10,6 +10,7 @@ import org.agrona.concurrent.EpochNanoClock;
 
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -34,6 +35,8 @@ public final class InferenceAgent implements Agent
     private final FlowPicBlock[] batch;
     private final LabelRecord record = new LabelRecord();
     private final int batchSize;
+    /** The first model belongs to whoever created the agent; models swapped in belong to the agent. */
+    private boolean closeReplacedModels;
     private FlowPicClassifier classifier;
     private String[] labels;
     private AtomicLongArray labelCounts;
@@ -42,6 +45,8 @@ public final class InferenceAgent implements Agent
     private int batchCount;
     private long batchStartedNanos;
     private volatile boolean finished;
+    private volatile String modelId;
+    private final AtomicReference<FlowPicClassifier> pendingModel = new AtomicReference<>();
 
     public InferenceAgent(
         final FlowPicClassifier classifier,
@@ -77,6 +82,7 @@ public final class InferenceAgent implements Agent
         counts = new float[batchSize * cells];
         scores = new float[batchSize * labels.length];
         record.modelId = metadata.modelId();
+        modelId = metadata.modelId();
         record.scoreLabels = labels;
         record.scores = new float[labels.length];
     }
@@ -93,6 +99,10 @@ public final class InferenceAgent implements Agent
             return 0;
         }
         int work = 0;
+        if (batchCount == 0)
+        {
+            work += swapModelIfOffered();
+        }
         FlowPicBlock block;
         while (batchCount < batchSize && (block = handoff.poll()) != null)
         {
@@ -126,6 +136,42 @@ public final class InferenceAgent implements Agent
         return work;
     }
 
+    /**
+     * Hands a loaded, validated model over; the agent switches to it between batches and closes the
+     * one it replaces. A model offered while another is still pending replaces (and closes) it.
+     */
+    public void offerModel(final FlowPicClassifier next)
+    {
+        final FlowPicClassifier previous = pendingModel.getAndSet(next);
+        if (previous != null)
+        {
+            previous.close();
+        }
+    }
+
+    private int swapModelIfOffered()
+    {
+        final FlowPicClassifier next = pendingModel.getAndSet(null);
+        if (next == null)
+        {
+            return 0;
+        }
+        final FlowPicClassifier old = classifier;
+        useModel(next);
+        if (closeReplacedModels)
+        {
+            old.close();
+        }
+        closeReplacedModels = true;
+        return 1;
+    }
+
+    /** Id of the model classifying now. */
+    public String modelId()
+    {
+        return modelId;
+    }
+
     private void classifyBatch()
     {
         final int n = batchCount;
@@ -154,8 +200,19 @@ public final class InferenceAgent implements Agent
             fillRecord(block, best);
             try
             {
-                journal.append(record);
-                counters.journalRecords.incrementRelease();
+                if (!journal.append(record))
+                {
+                    counters.journalErrors.incrementRelease();
+                }
+                else
+                {
+                    counters.journalRecords.incrementRelease();
+                    if (!countOnlyBatches)
+                    {
+                        // Live blocks end on the wall clock, so this is the delay a journal reader sees.
+                        counters.blockLatency.record(clock.nanoTime() - block.endNanos);
+                    }
+                }
             }
             catch (final RuntimeException ex)
             {
@@ -188,6 +245,20 @@ public final class InferenceAgent implements Agent
     public boolean isFinished()
     {
         return finished;
+    }
+
+    /** Closes a model that was swapped in (the first one stays its creator's to close). */
+    public void closeSwappedModel()
+    {
+        if (closeReplacedModels)
+        {
+            classifier.close();
+        }
+        final FlowPicClassifier pending = pendingModel.getAndSet(null);
+        if (pending != null)
+        {
+            pending.close();
+        }
     }
 
     public String[] labels()

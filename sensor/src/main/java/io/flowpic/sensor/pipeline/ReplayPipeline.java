@@ -68,7 +68,8 @@ public final class ReplayPipeline
             handoff, counters, null, true, new BackoffIdleStrategy());
 
         try (JournalWriter journal = new JournalWriter(Path.of(config.journal().path()),
-            RollCycles.valueOf(config.journal().rollCycle())))
+            RollCycles.valueOf(config.journal().rollCycle()),
+                (long)config.journal().minFreeMb() << 20, config.journal().retentionHours()))
         {
             final InferenceAgent inferenceAgent = new InferenceAgent(classifier, handoff, journal, counters,
                 inference.batchSize(), TimeUnit.MILLISECONDS.toNanos(inference.maxWaitMs()), true,

@@ -31,6 +31,8 @@ public final class SensorCounters
     /** libpcap's ps_recv and ps_drop for the live handle, copied in periodically (see README). */
     public final AtomicCounter kernelReceived;
     public final AtomicCounter kernelDropped;
+    /** Times the wall clock stepped back and every open block was finished early (live only). */
+    public final AtomicCounter clockJumps;
     public final AtomicCounter modelReloadsOk;
     public final AtomicCounter modelReloadsFailed;
     /** Wall time from a block's end to its journal append (live only; replay runs on packet time). */
@@ -62,6 +64,7 @@ public final class SensorCounters
         journalErrors = manager.newCounter("journal_errors");
         kernelReceived = manager.newCounter("kernel_received");
         kernelDropped = manager.newCounter("kernel_dropped");
+        clockJumps = manager.newCounter("clock_jumps");
         modelReloadsOk = manager.newCounter("model_reloads_ok");
         modelReloadsFailed = manager.newCounter("model_reloads_failed");
         blockLatency = new LatencyHistogram(manager, "block_latency");

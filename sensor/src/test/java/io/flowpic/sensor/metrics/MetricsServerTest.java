@@ -113,6 +113,7 @@ class MetricsServerTest
         counters.inferenceBatches.set(2);
         counters.journalRecords.set(11);
         counters.journalErrors.set(1);
+        counters.clockJumps.set(4);
         counters.modelReloadsOk.increment();
         counters.modelReloadsFailed.set(2);
         counters.blockLatency.record(500_000L);          // 0.5 ms
@@ -142,6 +143,7 @@ class MetricsServerTest
         expected.put("flowpic_inference_batches_total", 2.0);
         expected.put("flowpic_journal_records_total", 11.0);
         expected.put("flowpic_journal_errors_total", 1.0);
+        expected.put("flowpic_clock_jumps_total", 4.0);
         expected.put("flowpic_model_reloads_total{result=\"ok\"}", 1.0);
         expected.put("flowpic_model_reloads_total{result=\"failed\"}", 2.0);
         expected.put("flowpic_model_info{model=\"full-64x60\"}", 1.0);

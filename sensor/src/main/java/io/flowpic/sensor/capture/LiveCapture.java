@@ -1,0 +1,219 @@
+package io.flowpic.sensor.capture;
+
+import io.flowpic.sensor.config.SensorConfig;
+import io.flowpic.sensor.pipeline.PacketRing;
+import io.flowpic.sensor.pipeline.SensorCounters;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.pcap4j.core.BpfProgram;
+import org.pcap4j.core.NotOpenException;
+import org.pcap4j.core.PcapHandle;
+import org.pcap4j.core.PcapNativeException;
+import org.pcap4j.core.PcapNetworkInterface;
+import org.pcap4j.core.PcapStat;
+import org.pcap4j.core.Pcaps;
+import org.pcap4j.core.RawPacketListener;
+
+import java.io.IOException;
+import java.sql.Timestamp;
+
+/**
+ * Live capture with pcap4j: {@code loop()} on a thread of its own, copying each packet into the
+ * ring and nothing else. A full ring is a counted drop: capture is never back-pressured.
+ */
+public final class LiveCapture implements RawPacketListener, AutoCloseable
+{
+    private final String interfaceName;
+    private final PcapHandle handle;
+    private final PacketRing ring;
+    private final SensorCounters counters;
+    private final int linkType;
+    private final UnsafeBuffer packetView = new UnsafeBuffer(new byte[0]);
+    private final boolean nanosecondTimestamps;
+    private Thread thread;
+    private volatile Throwable failure;
+    private volatile boolean running;
+
+    private LiveCapture(
+        final String interfaceName,
+        final PcapHandle handle,
+        final boolean nanosecondTimestamps,
+        final PacketRing ring,
+        final SensorCounters counters)
+    {
+        this.interfaceName = interfaceName;
+        this.handle = handle;
+        this.nanosecondTimestamps = nanosecondTimestamps;
+        this.ring = ring;
+        this.counters = counters;
+        linkType = handle.getDlt().value();
+    }
+
+    /** Opens and configures the handle; every failure names the interface and the setting. */
+    public static LiveCapture open(
+        final String interfaceName, final SensorConfig.Capture config, final PacketRing ring,
+        final SensorCounters counters) throws IOException
+    {
+        final PcapNetworkInterface device;
+        try
+        {
+            device = Pcaps.getDevByName(interfaceName);
+        }
+        catch (final PcapNativeException ex)
+        {
+            throw new IOException("capture.interface '" + interfaceName + "': " + ex.getMessage(), ex);
+        }
+        if (device == null)
+        {
+            throw new IOException("capture.interface '" + interfaceName + "': no such interface");
+        }
+        PcapHandle handle = null;
+        boolean nanos = config.nanosecondTimestamps();
+        try
+        {
+            try
+            {
+                handle = builder(interfaceName, config, nanos).build();
+            }
+            catch (final PcapNativeException ex)
+            {
+                if (!nanos)
+                {
+                    throw ex;
+                }
+                nanos = false; // the platform may lack nanosecond timestamps; microseconds still work
+                handle = builder(interfaceName, config, false).build();
+            }
+            if (!config.filter().isBlank())
+            {
+                handle.setFilter(config.filter(), BpfProgram.BpfCompileMode.OPTIMIZE);
+            }
+            return new LiveCapture(interfaceName, handle, nanos, ring, counters);
+        }
+        catch (final PcapNativeException | NotOpenException ex)
+        {
+            if (handle != null)
+            {
+                handle.close();
+            }
+            throw new IOException("cannot capture on '" + interfaceName + "' (filter '" + config.filter() + "'): " +
+                ex.getMessage() + " (capturing needs root or CAP_NET_RAW and CAP_NET_ADMIN)", ex);
+        }
+    }
+
+    private static PcapHandle.Builder builder(final String name, final SensorConfig.Capture config, final boolean nanos)
+    {
+        return new PcapHandle.Builder(name)
+            .snaplen(config.snapLength())
+            .promiscuousMode(config.promiscuous() ?
+                PcapNetworkInterface.PromiscuousMode.PROMISCUOUS : PcapNetworkInterface.PromiscuousMode.NONPROMISCUOUS)
+            .bufferSize(config.bufferSizeMb() << 20)
+            .timeoutMillis(100)
+            .immediateMode(false)
+            .timestampPrecision(nanos ? PcapHandle.TimestampPrecision.NANO : PcapHandle.TimestampPrecision.MICRO);
+    }
+
+    public String interfaceName()
+    {
+        return interfaceName;
+    }
+
+    public int linkType()
+    {
+        return linkType;
+    }
+
+    public boolean nanosecondTimestamps()
+    {
+        return nanosecondTimestamps;
+    }
+
+    public void start()
+    {
+        running = true;
+        thread = new Thread(this::captureLoop, "flowpic-capture");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    private void captureLoop()
+    {
+        try
+        {
+            handle.loop(-1, this);
+        }
+        catch (final InterruptedException ex)
+        {
+            // breakLoop(): a requested stop.
+        }
+        catch (final Throwable ex)
+        {
+            failure = ex;
+        }
+        finally
+        {
+            running = false;
+        }
+    }
+
+    public void gotPacket(final byte[] packet)
+    {
+        counters.packetsReceived.incrementRelease();
+        final Timestamp ts = handle.getTimestamp();
+        final long nanos = Math.floorDiv(ts.getTime(), 1000L) * 1_000_000_000L + ts.getNanos();
+        final Integer original = handle.getOriginalLength();
+        packetView.wrap(packet);
+        if (!ring.offer(linkType, packetView, 0, packet.length, original != null ? original : packet.length, nanos))
+        {
+            counters.packetsRingDropped.incrementRelease();
+        }
+    }
+
+    /** Copies libpcap's counters (ps_recv, ps_drop) into the sensor's. */
+    public void updateKernelStats()
+    {
+        try
+        {
+            final PcapStat stats = handle.getStats();
+            counters.kernelReceived.setRelease(stats.getNumPacketsReceived());
+            counters.kernelDropped.setRelease(stats.getNumPacketsDropped());
+        }
+        catch (final PcapNativeException | NotOpenException ex)
+        {
+            // stats are best effort; a closed handle just stops updating them
+        }
+    }
+
+    public boolean isRunning()
+    {
+        return running;
+    }
+
+    public Throwable failure()
+    {
+        return failure;
+    }
+
+    /** Stops the loop promptly and waits for the capture thread. */
+    public void stop() throws InterruptedException
+    {
+        if (thread == null)
+        {
+            return;
+        }
+        try
+        {
+            handle.breakLoop();
+        }
+        catch (final NotOpenException ex)
+        {
+            // already closed
+        }
+        thread.join(5000);
+    }
+
+    public void close()
+    {
+        updateKernelStats();
+        handle.close();
+    }
+}

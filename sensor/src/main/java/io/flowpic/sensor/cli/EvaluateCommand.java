@@ -1,0 +1,148 @@
+package io.flowpic.sensor.cli;
+
+import io.flowpic.inference.FlowPicClassifier;
+import io.flowpic.inference.ModelException;
+import io.flowpic.inference.eval.EvaluationReport;
+import io.flowpic.inference.eval.ModelEvaluator;
+import io.flowpic.inference.render.FlowPicImages;
+import io.flowpic.inference.train.Evaluation;
+import io.flowpic.sensor.pipeline.ModelLocator;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+@Command(
+    name = "evaluate",
+    mixinStandardHelpOptions = true,
+    description = "Classify every qualifying block of labelled FlowPic CSV files with a model (its own resolution and " +
+        "block length) and report accuracy, macro-F1, per-class precision/recall/F1 and the confusion matrix.")
+final class EvaluateCommand implements Callable<Integer>
+{
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--model", defaultValue = "default", paramLabel = "DIR|default",
+        description = "Model directory, or 'default' for the shipped model (default: ${DEFAULT-VALUE}).")
+    String model;
+
+    @Option(names = "--data", required = true, paramLabel = "LABEL=FILE",
+        description = "Labelled session file (FlowPic CSV, plain or gzip); LABEL must be one of the model's labels. Repeat.")
+    List<String> data;
+
+    @Option(names = "--format", defaultValue = "text", description = "text or json (default: ${DEFAULT-VALUE}).")
+    String format;
+
+    @Option(names = "--confusion-png", paramLabel = "FILE", description = "Also draw the labelled confusion matrix as PNG.")
+    Path confusionPng;
+
+    @Option(names = "--min-packets", defaultValue = "10", description = "Blocks with fewer packets are left out (default: ${DEFAULT-VALUE}).")
+    int minPackets;
+
+    @Option(names = "--batch", defaultValue = "256", description = "Blocks per model call (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--skip-bad-rows", description = "Count and skip malformed CSV rows instead of failing.")
+    boolean skipBadRows;
+
+    public Integer call()
+    {
+        final PrintWriter err = spec.commandLine().getErr();
+        final PrintWriter out = spec.commandLine().getOut();
+        if (!"text".equalsIgnoreCase(format) && !"json".equalsIgnoreCase(format))
+        {
+            err.println("flowpic: --format must be text or json, got '" + format + "'");
+            return ExitCodes.USAGE;
+        }
+        if (minPackets < 1)
+        {
+            err.println("flowpic: --min-packets must be >= 1: " + minPackets);
+            return ExitCodes.USAGE;
+        }
+        final List<Map.Entry<String, Path>> files = new ArrayList<>();
+        for (final String item : data)
+        {
+            final Map.Entry<String, Path> entry = DatasetCommand.labelled(item, false);
+            if (entry == null)
+            {
+                err.println("flowpic: --data expects LABEL=FILE, got '" + item + "'");
+                return ExitCodes.USAGE;
+            }
+            if (!Files.isRegularFile(entry.getValue()))
+            {
+                err.println("flowpic: --data " + item + ": no such file");
+                return ExitCodes.INPUT_ERROR;
+            }
+            files.add(entry);
+        }
+        final Path dir;
+        try
+        {
+            dir = ModelLocator.resolve(model);
+        }
+        catch (final ModelException e)
+        {
+            err.println("flowpic: " + e.getMessage());
+            return ExitCodes.CONFIG_ERROR;
+        }
+        try (FlowPicClassifier classifier = FlowPicClassifier.load(dir))
+        {
+            final List<String> labels = classifier.metadata().labels();
+            for (final Map.Entry<String, Path> entry : files)
+            {
+                if (!labels.contains(entry.getKey()))
+                {
+                    err.println("flowpic: data label '" + entry.getKey() + "' is not one of the model's labels " + labels +
+                        " (model " + dir + ")");
+                    return ExitCodes.USAGE;
+                }
+            }
+            final DatasetCommand.Progress progress = new DatasetCommand.Progress(err);
+            final ModelEvaluator evaluator = new ModelEvaluator(classifier, minPackets, batch)
+                .progress((sessions, blocks) -> progress.update(() -> "evaluate: " + sessions + " sessions, " + blocks + " blocks"));
+            long skipped = 0;
+            for (final Map.Entry<String, Path> entry : files)
+            {
+                skipped += evaluator.addFile(entry.getKey(), entry.getValue(), skipBadRows);
+            }
+            final Evaluation evaluation = evaluator.finish();
+            progress.done();
+            if (skipped > 0)
+            {
+                err.println("flowpic: skipped " + skipped + " malformed rows");
+            }
+            if ("json".equalsIgnoreCase(format))
+            {
+                out.println(EvaluationReport.json(evaluation));
+            }
+            else
+            {
+                out.print(EvaluationReport.text(evaluation));
+            }
+            out.flush();
+            if (confusionPng != null)
+            {
+                FlowPicImages.writePng(FlowPicImages.confusion(evaluation), confusionPng);
+            }
+            return ExitCodes.OK;
+        }
+        catch (final ModelException e)
+        {
+            err.println("flowpic: " + e.getMessage());
+            return ExitCodes.CONFIG_ERROR;
+        }
+        catch (final Exception e)
+        {
+            err.println("flowpic: evaluate failed: " + e.getMessage());
+            return ExitCodes.INPUT_ERROR;
+        }
+    }
+}

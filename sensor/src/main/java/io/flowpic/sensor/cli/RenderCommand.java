@@ -1,0 +1,172 @@
+package io.flowpic.sensor.cli;
+
+import io.flowpic.flowtable.flow.FlowPicSpec;
+import io.flowpic.inference.dataset.FlowCsvReader;
+import io.flowpic.inference.dataset.FlowSession;
+import io.flowpic.inference.dataset.SessionBlocks;
+import io.flowpic.inference.render.FlowPicImages;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.awt.image.BufferedImage;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+@Command(
+    name = "render",
+    mixinStandardHelpOptions = true,
+    description = "Draw FlowPics of FlowPic CSV files as PNG (size vertical, small sizes at the bottom; time horizontal; " +
+        "log-scaled intensity), one image per block, plus a per-class average grid when several labels are given.")
+final class RenderCommand implements Callable<Integer>
+{
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--data", required = true, paramLabel = "[LABEL=]FILE",
+        description = "FlowPic CSV file, optionally labelled (default label: the file name up to the first '.'). Repeat.")
+    List<String> data;
+
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory.")
+    Path out;
+
+    @Option(names = "--limit", defaultValue = "20", description = "Images per file (default: ${DEFAULT-VALUE}; 0 = none, only the averages).")
+    int limit;
+
+    @Option(names = "--resolution", defaultValue = "32", description = "R (default: ${DEFAULT-VALUE}).")
+    int resolution;
+
+    @Option(names = "--block-seconds", defaultValue = "15", description = "T (default: ${DEFAULT-VALUE}).")
+    int blockSeconds;
+
+    @Option(names = "--min-packets", defaultValue = "10", description = "Blocks with fewer packets are left out (default: ${DEFAULT-VALUE}).")
+    int minPackets;
+
+    @Option(names = "--skip-bad-rows", description = "Count and skip malformed CSV rows instead of failing.")
+    boolean skipBadRows;
+
+    public Integer call()
+    {
+        final PrintWriter err = spec.commandLine().getErr();
+        final PrintWriter stdout = spec.commandLine().getOut();
+        final FlowPicSpec flowPic;
+        try
+        {
+            flowPic = new FlowPicSpec(resolution, blockSeconds, FlowPicSpec.DEFAULT_MAX_PACKET_SIZE, minPackets);
+        }
+        catch (final IllegalArgumentException e)
+        {
+            err.println("flowpic: " + e.getMessage());
+            return ExitCodes.USAGE;
+        }
+        final int r = resolution;
+        final int cells = flowPic.cellsPerImage();
+        final int scale = FlowPicImages.scaleFor(r);
+        final Map<String, double[]> sums = new LinkedHashMap<>();
+        final Map<String, long[]> blockCounts = new LinkedHashMap<>();
+        long images = 0;
+        try
+        {
+            Files.createDirectories(out);
+            final SessionBlocks blocks = new SessionBlocks(flowPic);
+            for (final String item : data)
+            {
+                final Map.Entry<String, Path> entry = DatasetCommand.labelled(item, true);
+                if (entry == null)
+                {
+                    err.println("flowpic: --data expects [LABEL=]FILE, got '" + item + "'");
+                    return ExitCodes.USAGE;
+                }
+                final String label = entry.getKey();
+                final double[] sum = sums.computeIfAbsent(label, k -> new double[cells]);
+                final long[] n = blockCounts.computeIfAbsent(label, k -> new long[1]);
+                final int[] written = {0};
+                final IOHolder failure = new IOHolder();
+                try (FlowCsvReader reader = FlowCsvReader.open(entry.getValue(), skipBadRows))
+                {
+                    FlowSession session;
+                    int sessionIndex = 0;
+                    while ((session = reader.next()) != null)
+                    {
+                        final int s = sessionIndex++;
+                        final int[] blockIndex = {0};
+                        final float[] counts = new float[cells];
+                        blocks.forEachBlock(session, block ->
+                        {
+                            java.util.Arrays.fill(counts, 0f);
+                            block.addCountsTo(counts, 0);
+                            for (int i = 0; i < cells; i++)
+                            {
+                                sum[i] += counts[i];
+                            }
+                            n[0]++;
+                            final int b = blockIndex[0]++;
+                            if (written[0] < limit && failure.e == null)
+                            {
+                                final String name = String.format(Locale.ROOT, "%s-s%05d-b%03d.png", safe(label), s, b);
+                                try
+                                {
+                                    FlowPicImages.writePng(FlowPicImages.flowPic(counts, r, scale), out.resolve(name));
+                                    written[0]++;
+                                }
+                                catch (final java.io.IOException e)
+                                {
+                                    failure.e = e;
+                                }
+                            }
+                        });
+                        if (failure.e != null)
+                        {
+                            throw failure.e;
+                        }
+                    }
+                }
+                images += written[0];
+            }
+            if (sums.size() > 1)
+            {
+                final List<String> titles = new ArrayList<>();
+                final List<BufferedImage> pictures = new ArrayList<>();
+                for (final Map.Entry<String, double[]> e : sums.entrySet())
+                {
+                    final long n = blockCounts.get(e.getKey())[0];
+                    final float[] mean = new float[cells];
+                    for (int i = 0; i < cells; i++)
+                    {
+                        mean[i] = n == 0 ? 0 : (float)(e.getValue()[i] / n);
+                    }
+                    titles.add(e.getKey() + " (" + n + ")");
+                    pictures.add(FlowPicImages.flowPic(mean, r, scale));
+                }
+                FlowPicImages.writePng(FlowPicImages.grid(titles, pictures), out.resolve("average-by-class.png"));
+                images++;
+            }
+        }
+        catch (final Exception e)
+        {
+            err.println("flowpic: render failed: " + e.getMessage());
+            return ExitCodes.INPUT_ERROR;
+        }
+        stdout.println("wrote " + images + " images to " + out);
+        stdout.flush();
+        return ExitCodes.OK;
+    }
+
+    private static final class IOHolder
+    {
+        java.io.IOException e;
+    }
+
+    static String safe(final String label)
+    {
+        return label.replaceAll("[^A-Za-z0-9_.-]", "_");
+    }
+}

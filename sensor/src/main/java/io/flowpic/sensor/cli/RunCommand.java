@@ -1,0 +1,121 @@
+package io.flowpic.sensor.cli;
+
+import io.flowpic.inference.ModelException;
+import io.flowpic.sensor.config.ConfigException;
+import io.flowpic.sensor.config.ConfigLoader;
+import io.flowpic.sensor.config.SensorConfig;
+import io.flowpic.sensor.daemon.LiveSensor;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import sun.misc.Signal;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+@Command(
+    name = "run",
+    mixinStandardHelpOptions = true,
+    description = {"Capture live traffic and journal a label per flow block until SIGTERM/SIGINT.",
+        "SIGHUP reloads the model (model.path of --config, or --model) without stopping capture."})
+final class RunCommand implements Callable<Integer>
+{
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--config", paramLabel = "FILE", description = "YAML config (default: built-in defaults).")
+    Path config;
+
+    @Option(names = "--interface", paramLabel = "IF", description = "Interface (overrides capture.interface).")
+    String iface;
+
+    @Option(names = "--model", paramLabel = "DIR", description = "SavedModel directory or 'default' (overrides model.path).")
+    String model;
+
+    @Option(names = "--journal", paramLabel = "DIR", description = "Journal directory (overrides journal.path).")
+    String journal;
+
+    @Option(names = "--duration", paramLabel = "SECONDS", defaultValue = "0",
+        description = "Stop by itself after this many seconds (0 = run until signalled).")
+    long durationSeconds;
+
+    public Integer call() throws InterruptedException
+    {
+        final PrintWriter err = spec.commandLine().getErr();
+        SensorConfig sensorConfig;
+        try
+        {
+            sensorConfig = new ConfigLoader().load(config);
+        }
+        catch (final ConfigException ex)
+        {
+            err.println("flowpic: " + ex.getMessage());
+            return ExitCodes.CONFIG_ERROR;
+        }
+        if (iface != null)
+        {
+            sensorConfig = sensorConfig.withInterface(iface);
+        }
+        if (model != null)
+        {
+            sensorConfig = sensorConfig.withModelPath(model);
+        }
+        if (journal != null)
+        {
+            sensorConfig = sensorConfig.withJournalPath(journal);
+        }
+        if ("root".equals(System.getProperty("user.name")))
+        {
+            err.println("flowpic: warning: running as root; the service runs as user 'flowpic' with only " +
+                "CAP_NET_RAW and CAP_NET_ADMIN (see systemd/flowpic.service)");
+        }
+
+        final CountDownLatch stop = new CountDownLatch(1);
+        final AtomicBoolean reloadRequested = new AtomicBoolean();
+        // With --model the reload re-reads that directory; otherwise model.path of the config file.
+        final Path reloadConfig = model != null ? null : config;
+        try (LiveSensor sensor = LiveSensor.start(sensorConfig, reloadConfig, err))
+        {
+            // Installed once running: SIGTERM/SIGINT then finish open blocks and exit 0.
+            Signal.handle(new Signal("TERM"), signal -> stop.countDown());
+            Signal.handle(new Signal("INT"), signal -> stop.countDown());
+            Signal.handle(new Signal("HUP"), signal -> reloadRequested.set(true));
+            final long deadline = durationSeconds > 0 ? System.nanoTime() + TimeUnit.SECONDS.toNanos(durationSeconds) :
+                Long.MAX_VALUE;
+            while (!stop.await(1, TimeUnit.SECONDS) && System.nanoTime() < deadline)
+            {
+                sensor.tick();
+                if (reloadRequested.getAndSet(false))
+                {
+                    sensor.reload();
+                }
+            }
+            err.println("flowpic: stopping: finishing open blocks");
+            err.flush();
+            sensor.stop();
+            sensor.tick();
+            err.printf("flowpic: stopped; packets captured %d, ring drops %d, kernel drops %d, blocks classified %d, " +
+                "dropped %d%n", sensor.counters().packetsReceived.get(), sensor.counters().packetsRingDropped.get(),
+                sensor.counters().kernelDropped.get(), sensor.counters().blocksClassified.get(),
+                sensor.counters().blocksDropped.get());
+            err.flush();
+        }
+        catch (final ModelException ex)
+        {
+            err.println("flowpic: " + ex.getMessage());
+            return ExitCodes.CONFIG_ERROR;
+        }
+        catch (final IOException ex)
+        {
+            err.println("flowpic: " + ex.getMessage());
+            return ExitCodes.CONFIG_ERROR;
+        }
+        return ExitCodes.OK;
+    }
+}

@@ -1,0 +1,269 @@
+package io.flowpic.sensor.daemon;
+
+import io.flowpic.inference.FlowPicClassifier;
+import io.flowpic.inference.ModelException;
+import io.flowpic.sensor.capture.DefaultInterface;
+import io.flowpic.sensor.capture.LiveCapture;
+import io.flowpic.sensor.config.ConfigException;
+import io.flowpic.sensor.config.ConfigLoader;
+import io.flowpic.sensor.config.SensorConfig;
+import io.flowpic.sensor.journal.JournalWriter;
+import io.flowpic.sensor.pipeline.BlockHandoff;
+import io.flowpic.sensor.pipeline.FlowAgent;
+import io.flowpic.sensor.pipeline.InferenceAgent;
+import io.flowpic.sensor.pipeline.ModelLocator;
+import io.flowpic.sensor.pipeline.PacketRing;
+import io.flowpic.sensor.pipeline.SensorCounters;
+import net.openhft.chronicle.queue.RollCycles;
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.SleepingMillisIdleStrategy;
+import org.agrona.concurrent.SystemEpochNanoClock;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * The live sensor: pcap4j capture thread → ring → flow agent (wall-clock expiry) → bounded
+ * hand-off (drops counted, capture never waits) → inference agent → journal. The same pipeline
+ * classes as replay; only the packet source and the clock differ.
+ */
+public final class LiveSensor implements AutoCloseable
+{
+    private static final long SHUTDOWN_WAIT_NANOS = TimeUnit.SECONDS.toNanos(20);
+
+    private final SensorConfig config;
+    private final Path configFile;
+    private final PrintWriter log;
+    private final SensorCounters counters = SensorCounters.standalone();
+    private final AtomicReference<Throwable> agentError = new AtomicReference<>();
+    private final AtomicBoolean reloading = new AtomicBoolean();
+    private final String interfaceName;
+    private final String interfaceReason;
+    private final FlowPicClassifier firstModel;
+    private final JournalWriter journal;
+    private final LiveCapture capture;
+    private final FlowAgent flowAgent;
+    private final InferenceAgent inferenceAgent;
+    private final AgentRunner flowRunner;
+    private final AgentRunner inferenceRunner;
+    private volatile boolean stopped;
+
+    private LiveSensor(final SensorConfig config, final Path configFile, final PrintWriter log) throws IOException,
+        ModelException
+    {
+        this.config = config;
+        this.configFile = configFile;
+        this.log = log;
+        if (config.capture().iface().isBlank())
+        {
+            final String[] chosen = DefaultInterface.choose()
+                .orElseThrow(() -> new IOException("capture.interface is empty and no interface is up: set one"));
+            interfaceName = chosen[0];
+            interfaceReason = chosen[1];
+        }
+        else
+        {
+            interfaceName = config.capture().iface();
+            interfaceReason = "configured";
+        }
+        firstModel = ModelLocator.load(config.model().path(), config.flowpic().spec());
+        JournalWriter journalWriter = null;
+        LiveCapture liveCapture = null;
+        try
+        {
+            journalWriter = new JournalWriter(Path.of(config.journal().path()),
+                RollCycles.valueOf(config.journal().rollCycle()),
+                (long)config.journal().minFreeMb() << 20, config.journal().retentionHours());
+            final PacketRing ring = new PacketRing(config.capture().ringBufferMb() << 20, config.capture().snapLength());
+            liveCapture = LiveCapture.open(interfaceName, config.capture(), ring, counters);
+            final BlockHandoff handoff = new BlockHandoff(config.inference().queueSize());
+            final SystemEpochNanoClock clock = new SystemEpochNanoClock();
+            flowAgent = new FlowAgent(ring, config.flowpic().spec(), config.flowTable().maxFlows(),
+                TimeUnit.SECONDS.toNanos(config.flowTable().idleTimeoutSeconds()), config.flowTable().maxOpenPackets(),
+                handoff, counters, clock, false, new BackoffIdleStrategy());
+            inferenceAgent = new InferenceAgent(firstModel, handoff, journalWriter, counters,
+                config.inference().batchSize(), TimeUnit.MILLISECONDS.toNanos(config.inference().maxWaitMs()), false,
+                flowAgent::isFinished, clock);
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            if (liveCapture != null)
+            {
+                liveCapture.close();
+            }
+            if (journalWriter != null)
+            {
+                journalWriter.close();
+            }
+            firstModel.close();
+            throw ex;
+        }
+        journal = journalWriter;
+        capture = liveCapture;
+        flowRunner = new AgentRunner(new BackoffIdleStrategy(1, 10, 1000, 1_000_000), agentError::set, null,
+            flowAgent);
+        // A quiet network leaves inference idle most of the time; a millisecond sleep is plenty.
+        inferenceRunner = new AgentRunner(new SleepingMillisIdleStrategy(1), agentError::set, null, inferenceAgent);
+    }
+
+    /** Opens everything (model, journal, capture handle) and starts the threads. */
+    public static LiveSensor start(final SensorConfig config, final Path configFile, final PrintWriter log)
+        throws IOException, ModelException
+    {
+        final LiveSensor sensor = new LiveSensor(config, configFile, log);
+        AgentRunner.startOnThread(sensor.flowRunner);
+        AgentRunner.startOnThread(sensor.inferenceRunner);
+        sensor.capture.start();
+        log.printf("flowpic: capturing on %s (%s), link type %d, %s timestamps; model %s; journal %s%n",
+            sensor.interfaceName, sensor.interfaceReason, sensor.capture.linkType(),
+            sensor.capture.nanosecondTimestamps() ? "nanosecond" : "microsecond",
+            sensor.inferenceAgent.modelId(), config.journal().path());
+        log.flush();
+        return sensor;
+    }
+
+    public SensorCounters counters()
+    {
+        return counters;
+    }
+
+    public String interfaceName()
+    {
+        return interfaceName;
+    }
+
+    public String modelId()
+    {
+        return inferenceAgent.modelId();
+    }
+
+    public int activeFlows()
+    {
+        return flowAgent.activeFlows();
+    }
+
+    /** Capture thread and both agents alive. */
+    public boolean healthy()
+    {
+        return !stopped && capture.isRunning() && agentError.get() == null &&
+            !flowRunner.isClosed() && !inferenceRunner.isClosed();
+    }
+
+    /** Periodic housekeeping from the main thread: kernel statistics and failure reports. */
+    public void tick()
+    {
+        capture.updateKernelStats();
+        final Throwable error = agentError.get();
+        if (error != null)
+        {
+            log.println("flowpic: agent failed: " + error);
+            log.flush();
+        }
+        if (capture.failure() != null)
+        {
+            log.println("flowpic: capture failed: " + capture.failure());
+            log.flush();
+        }
+    }
+
+    /**
+     * Loads the model named by the (re-read) config in the background and swaps it in between
+     * batches; a bad model keeps the old one and counts the failure. Capture goes on throughout.
+     */
+    public void reload()
+    {
+        if (!reloading.compareAndSet(false, true))
+        {
+            log.println("flowpic: reload already in progress");
+            log.flush();
+            return;
+        }
+        final Thread thread = new Thread(() ->
+        {
+            try
+            {
+                String modelPath = config.model().path();
+                if (configFile != null)
+                {
+                    final SensorConfig fresh = new ConfigLoader().load(configFile);
+                    modelPath = fresh.model().path();
+                    if (!fresh.withModelPath(config.model().path()).equals(config))
+                    {
+                        log.println("flowpic: reload: only model.path changes live; other changes need a restart");
+                    }
+                }
+                final FlowPicClassifier next = ModelLocator.load(modelPath, config.flowpic().spec());
+                inferenceAgent.offerModel(next);
+                counters.modelReloadsOk.incrementRelease();
+                log.println("flowpic: reload: model " + next.metadata().modelId() + " loaded from " + modelPath);
+            }
+            catch (final ConfigException | ModelException | RuntimeException ex)
+            {
+                counters.modelReloadsFailed.incrementRelease();
+                log.println("flowpic: reload failed, keeping model " + inferenceAgent.modelId() + ": " +
+                    ex.getMessage());
+            }
+            finally
+            {
+                log.flush();
+                reloading.set(false);
+            }
+        }, "flowpic-reload");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** True while a reload is loading a model in the background. */
+    public boolean isReloading()
+    {
+        return reloading.get();
+    }
+
+    /**
+     * Stops capture, finishes every open block (those that qualify are classified), flushes the
+     * journal. Bounded: gives up waiting after 20 s and says so.
+     */
+    public void stop() throws InterruptedException
+    {
+        if (stopped)
+        {
+            return;
+        }
+        stopped = true;
+        capture.stop();
+        flowAgent.requestStop();
+        final long deadline = System.nanoTime() + SHUTDOWN_WAIT_NANOS;
+        while (!inferenceAgent.isFinished() && agentError.get() == null && System.nanoTime() < deadline)
+        {
+            Thread.sleep(5);
+        }
+        if (!inferenceAgent.isFinished())
+        {
+            log.println("flowpic: shutdown: inference did not finish in time; some blocks were not journaled");
+            log.flush();
+        }
+    }
+
+    public void close()
+    {
+        try
+        {
+            stop();
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+        }
+        flowRunner.close();
+        inferenceRunner.close();
+        capture.close();
+        journal.close();
+        inferenceAgent.closeSwappedModel();
+        firstModel.close();
+    }
+}

@@ -1,0 +1,188 @@
+package io.flowpic.sensor.daemon;
+
+import io.flowpic.flowtable.capture.CaptureWriter;
+import io.flowpic.flowtable.capture.LinkType;
+import io.flowpic.flowtable.decode.Packets;
+import io.flowpic.sensor.config.ConfigLoader;
+import io.flowpic.sensor.config.SensorConfig;
+import io.flowpic.sensor.journal.JournalReader;
+import io.flowpic.sensor.journal.LabelRecord;
+import io.flowpic.sensor.testing.TestModels;
+import io.flowpic.sensor.testing.VethPair;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The live sensor on the host end of a veth pair, fed from a network namespace the test created:
+ * tcpreplay of known frames and a real TCP transfer. Only 198.18.0.0/24 addresses inside that pair.
+ */
+class LiveSensorVethTest
+{
+    static final int PEER = 0xC6120002;  // 198.18.0.2
+    static final int HOST = 0xC6120001;  // 198.18.0.1
+
+    @TempDir
+    Path dir;
+
+    static Path writeConfig(final Path dir, final VethPair pair, final Path model, final String extra)
+        throws Exception
+    {
+        final Path file = dir.resolve("live.yaml");
+        Files.writeString(file, String.join("\n",
+            "capture:",
+            "  interface: " + pair.hostEnd,
+            "  ring-buffer-mb: 4",
+            "flow-table:",
+            "  max-flows: 65536",
+            "  max-open-packets: 1000000",
+            "model:",
+            "  path: " + model,
+            "journal:",
+            "  path: " + dir.resolve("journal"),
+            extra,
+            ""));
+        return file;
+    }
+
+    private SensorConfig config(final VethPair pair, final Path model) throws Exception
+    {
+        return new ConfigLoader().load(writeConfig(dir, pair, model, "metrics:\n  enabled: false"));
+    }
+
+    /** UDP frames from the namespace to the host: {@code packets} of one flow. */
+    static Path udpFlowCapture(final Path file, final int srcPort, final int dstPort, final int packets)
+        throws Exception
+    {
+        final CaptureWriter pcap = CaptureWriter.pcap(ByteOrder.LITTLE_ENDIAN, false, 65535, LinkType.ETHERNET);
+        for (int i = 0; i < packets; i++)
+        {
+            final byte[] ip = Packets.ipv4(PEER, HOST, 17, i, 0, new byte[0], Packets.udp(srcPort, dstPort, 72 + i));
+            pcap.record(1_700_000_000L, i * 1000L, Packets.ethernet(0x0800, ip));
+        }
+        Files.write(file, pcap.bytes());
+        return file;
+    }
+
+    static List<LabelRecord> journal(final Path dir) throws Exception
+    {
+        if (!Files.exists(dir.resolve("metadata.cq4t")))
+        {
+            return List.of();
+        }
+        try (JournalReader reader = new JournalReader(dir))
+        {
+            return reader.readAll();
+        }
+    }
+
+    static String tuple(final LabelRecord r)
+    {
+        return r.srcIp() + ":" + r.srcPort + ">" + r.dstIp() + ":" + r.dstPort + "/" + r.protocolName();
+    }
+
+    @Test
+    void capturedFlowsAreJournaledWithTheirTuplesAndCountsAtShutdown() throws Exception
+    {
+        try (VethPair pair = VethPair.create())
+        {
+            final Path model = TestModels.write(dir.resolve("model"), 32, 15, "live-fixed");
+            final StringWriter log = new StringWriter();
+            final LiveSensor sensor = LiveSensor.start(config(pair, model), null, new PrintWriter(log));
+            final int tcpPort;
+            try (ServerSocket server = new ServerSocket())
+            {
+                server.bind(new InetSocketAddress(InetAddress.getByName(VethPair.HOST_ADDRESS), 0));
+                tcpPort = server.getLocalPort();
+                final Thread sink = new Thread(() ->
+                {
+                    try (Socket socket = server.accept(); InputStream in = socket.getInputStream())
+                    {
+                        in.transferTo(OutputStream.nullOutputStream());
+                    }
+                    catch (final Exception ex)
+                    {
+                        // the assertion on the journal reports a failed transfer
+                    }
+                });
+                sink.start();
+                pair.replayFromNamespace(udpFlowCapture(dir.resolve("a.pcap"), 40000, 5000, 30), 500);
+                pair.replayFromNamespace(udpFlowCapture(dir.resolve("b.pcap"), 40001, 5001, 12), 500);
+                pair.inNamespace(30, "bash", "-c", "exec 3<>/dev/tcp/" + VethPair.HOST_ADDRESS + "/" + tcpPort +
+                    " && head -c 200000 /dev/zero >&3 && exec 3>&-");
+                sink.join(10_000);
+            }
+            Thread.sleep(300); // let the last frames pass the capture thread
+            sensor.stop();
+            sensor.tick();
+            final long received = sensor.counters().packetsReceived.get();
+            final long ringDrops = sensor.counters().packetsRingDropped.get();
+            sensor.close();
+            assertTrue(log.toString().contains("capturing on " + pair.hostEnd), log.toString());
+
+            final List<LabelRecord> records = journal(dir.resolve("journal"));
+            final List<String> tuples = new ArrayList<>();
+            records.forEach(r -> tuples.add(tuple(r) + "=" + r.packets));
+            assertTrue(tuples.contains("198.18.0.2:40000>198.18.0.1:5000/UDP=30"), tuples.toString());
+            assertTrue(tuples.contains("198.18.0.2:40001>198.18.0.1:5001/UDP=12"), tuples.toString());
+            final LabelRecord tcp = records.stream()
+                .filter(r -> r.protocol == 6 && r.dstPort == tcpPort && "198.18.0.2".equals(r.srcIp()))
+                .findFirst().orElseThrow(() -> new AssertionError("no TCP record in " + tuples));
+            assertTrue(tcp.packets >= 10, "a 200 kB transfer takes well over 10 packets: " + tcp.packets);
+            assertTrue(tcp.bytes >= 200_000, "payload plus headers: " + tcp.bytes);
+            assertEquals(0, ringDrops);
+            assertTrue(received >= 42 + tcp.packets, "captured " + received);
+            for (final LabelRecord r : records)
+            {
+                assertEquals("live-fixed", r.modelId);
+            }
+        }
+    }
+
+    @Test
+    void aFlowThatStopsSendingIsJournaledByTheWallClockSweep() throws Exception
+    {
+        try (VethPair pair = VethPair.create())
+        {
+            final Path model = TestModels.write(dir.resolve("model"), 32, 15, "sweep-fixed");
+            try (LiveSensor sensor = LiveSensor.start(config(pair, model), null, new PrintWriter(new StringWriter())))
+            {
+                pair.replayFromNamespace(udpFlowCapture(dir.resolve("quiet.pcap"), 41000, 6000, 15), 500);
+                // No further packet arrives; the 15 s block must still be finished by the sweep.
+                final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                List<LabelRecord> records = List.of();
+                while (System.nanoTime() < deadline)
+                {
+                    sensor.tick();
+                    records = journal(dir.resolve("journal"));
+                    if (!records.isEmpty())
+                    {
+                        break;
+                    }
+                    Thread.sleep(250);
+                }
+                assertEquals(1, records.size(), "block not journaled within 30 s of a 15 s window");
+                assertEquals(15, records.get(0).packets);
+                assertEquals(41000, records.get(0).srcPort);
+                assertTrue(sensor.healthy());
+            }
+        }
+    }
+}

@@ -1,0 +1,84 @@
+package io.flowpic.sensor.pipeline;
+
+import io.flowpic.flowtable.capture.LinkType;
+import io.flowpic.flowtable.decode.Packets;
+import io.flowpic.flowtable.flow.FlowPicSpec;
+import org.agrona.concurrent.NoOpIdleStrategy;
+import org.agrona.concurrent.SystemEpochNanoClock;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Live-mode overload: nothing blocks, and every packet and block is accounted for by a counter. */
+class OverloadAccountingTest
+{
+    private static final long T0 = 1_700_000_000_000_000_000L;
+
+    private static UnsafeBuffer udp(final int flow, final int size)
+    {
+        return new UnsafeBuffer(Packets.ipv4(0x0A000000 | flow, 0x0A010001, 17, 0, 0, new byte[0],
+            Packets.udp(20000 + flow, 53, size - 28)));
+    }
+
+    @Test
+    void fullHandOffDropsBlocksWithACounterInsteadOfWaiting()
+    {
+        final SensorCounters counters = SensorCounters.standalone();
+        final PacketRing ring = new PacketRing(1 << 20, 256);
+        final BlockHandoff handoff = new BlockHandoff(2);
+        // Live configuration: wall clock, never wait; no inference agent drains the hand-off.
+        final FlowAgent agent = new FlowAgent(ring, FlowPicSpec.defaults(), 1024, 60_000_000_000L, 100_000, handoff,
+            counters, new SystemEpochNanoClock(), false, new NoOpIdleStrategy());
+        int offered = 0;
+        for (int flow = 0; flow < 5; flow++)
+        {
+            for (int i = 0; i < 12; i++)
+            {
+                final UnsafeBuffer packet = udp(flow, 100 + i);
+                assertTrue(ring.offer(LinkType.RAW, packet, 0, packet.capacity(), packet.capacity(), T0 + i));
+                offered++;
+            }
+        }
+        // One malformed packet: truncated IPv4 header.
+        final UnsafeBuffer broken = new UnsafeBuffer(new byte[] {0x45, 0, 0, 40});
+        assertTrue(ring.offer(LinkType.RAW, broken, 0, 4, 4, T0));
+        offered++;
+        agent.doWork();
+        agent.requestStop();
+        for (int i = 0; i < 10 && !agent.isFinished(); i++)
+        {
+            agent.doWork();
+        }
+        assertTrue(agent.isFinished());
+
+        long malformed = 0;
+        for (final var counter : counters.decodeResults)
+        {
+            malformed += counter == null ? 0 : counter.get();
+        }
+        assertEquals(offered, counters.packetsDecoded.get() + malformed, "every packet decoded or counted");
+        assertEquals(60, counters.packetsDecoded.get());
+        assertEquals(5, counters.flowTable.flowsCreated.get());
+        assertEquals(2, counters.blocksQueued.get());
+        assertEquals(3, counters.blocksDropped.get(), "the hand-off holds 2; the other 3 blocks are counted drops");
+        assertEquals(2, handoff.pendingCount());
+    }
+
+    @Test
+    void fullRingRefusesInsteadOfBlockingSoTheCaptureThreadCanCountTheDrop()
+    {
+        final PacketRing ring = new PacketRing(4096, 256);
+        final UnsafeBuffer packet = udp(1, 200);
+        int accepted = 0;
+        while (ring.offer(LinkType.RAW, packet, 0, packet.capacity(), packet.capacity(), T0))
+        {
+            accepted++;
+            assertTrue(accepted < 1000, "a 4 KiB ring must fill up");
+        }
+        assertTrue(accepted > 0);
+        assertFalse(ring.offer(LinkType.RAW, packet, 0, packet.capacity(), packet.capacity(), T0));
+    }
+}
