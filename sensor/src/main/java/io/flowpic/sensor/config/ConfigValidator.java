@@ -56,7 +56,7 @@ final class ConfigValidator
         range("journal.min-free-mb", config.journal().minFreeMb(), 0, 1 << 20);
 
         notBlank("metrics.bind", config.metrics().bind());
-        range("metrics.port", config.metrics().port(), 1, 65535);
+        range("metrics.port", config.metrics().port(), 0, 65535);
     }
 
     private void range(final String key, final long value, final long min, final long max) throws ConfigException

@@ -8,6 +8,8 @@ import io.flowpic.sensor.config.ConfigException;
 import io.flowpic.sensor.config.ConfigLoader;
 import io.flowpic.sensor.config.SensorConfig;
 import io.flowpic.sensor.journal.JournalWriter;
+import io.flowpic.sensor.metrics.MetricsServer;
+import io.flowpic.sensor.metrics.PrometheusFormatter;
 import io.flowpic.sensor.pipeline.BlockHandoff;
 import io.flowpic.sensor.pipeline.FlowAgent;
 import io.flowpic.sensor.pipeline.InferenceAgent;
@@ -51,6 +53,8 @@ public final class LiveSensor implements AutoCloseable
     private final InferenceAgent inferenceAgent;
     private final AgentRunner flowRunner;
     private final AgentRunner inferenceRunner;
+    private MetricsServer metrics;
+    private boolean started;
     private volatile boolean stopped;
 
     private LiveSensor(final SensorConfig config, final Path configFile, final PrintWriter log) throws IOException,
@@ -116,15 +120,44 @@ public final class LiveSensor implements AutoCloseable
         throws IOException, ModelException
     {
         final LiveSensor sensor = new LiveSensor(config, configFile, log);
+        if (config.metrics().enabled())
+        {
+            try
+            {
+                sensor.metrics = MetricsServer.start(config.metrics().bind(), config.metrics().port(),
+                    new PrometheusFormatter(sensor.counters, sensor::modelId,
+                        () -> (int)sensor.counters.flowTable.flowsActive.get()),
+                    sensor::healthy);
+            }
+            catch (final IOException ex)
+            {
+                sensor.close();
+                throw ex;
+            }
+        }
         AgentRunner.startOnThread(sensor.flowRunner);
         AgentRunner.startOnThread(sensor.inferenceRunner);
         sensor.capture.start();
-        log.printf("flowpic: capturing on %s (%s), link type %d, %s timestamps; model %s; journal %s%n",
+        sensor.started = true;
+        log.printf("flowpic: capturing on %s (%s), link type %d, %s timestamps; model %s; journal %s; %s%n",
             sensor.interfaceName, sensor.interfaceReason, sensor.capture.linkType(),
             sensor.capture.nanosecondTimestamps() ? "nanosecond" : "microsecond",
-            sensor.inferenceAgent.modelId(), config.journal().path());
+            sensor.inferenceAgent.modelId(), config.journal().path(),
+            sensor.metrics == null ? "metrics off" :
+            "metrics http://" + hostPort(config.metrics().bind(), sensor.metrics.boundPort()) + "/metrics");
         log.flush();
         return sensor;
+    }
+
+    private static String hostPort(final String host, final int port)
+    {
+        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+    }
+
+    /** Port the metrics endpoint listens on, or -1 when it is off. */
+    public int metricsPort()
+    {
+        return metrics == null ? -1 : metrics.boundPort();
     }
 
     public SensorCounters counters()
@@ -235,6 +268,10 @@ public final class LiveSensor implements AutoCloseable
             return;
         }
         stopped = true;
+        if (!started)
+        {
+            return;
+        }
         capture.stop();
         flowAgent.requestStop();
         final long deadline = System.nanoTime() + SHUTDOWN_WAIT_NANOS;
@@ -258,6 +295,10 @@ public final class LiveSensor implements AutoCloseable
         catch (final InterruptedException ex)
         {
             Thread.currentThread().interrupt();
+        }
+        if (metrics != null)
+        {
+            metrics.close();
         }
         flowRunner.close();
         inferenceRunner.close();

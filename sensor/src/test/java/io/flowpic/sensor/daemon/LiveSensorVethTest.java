@@ -17,6 +17,10 @@ import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.InetAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -98,6 +102,26 @@ class LiveSensorVethTest
         return r.srcIp() + ":" + r.srcPort + ">" + r.dstIp() + ":" + r.dstPort + "/" + r.protocolName();
     }
 
+    private static String get(final int port, final String path) throws Exception
+    {
+        final HttpResponse<String> response = HttpClient.newHttpClient().send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
+            HttpResponse.BodyHandlers.ofString());
+        return response.statusCode() + "\n" + response.body();
+    }
+
+    private static long metric(final String body, final String name)
+    {
+        for (final String line : body.split("\n"))
+        {
+            if (line.startsWith(name + " "))
+            {
+                return (long)Double.parseDouble(line.substring(name.length() + 1).trim());
+            }
+        }
+        throw new AssertionError("no " + name + " in\n" + body);
+    }
+
     @Test
     void capturedFlowsAreJournaledWithTheirTuplesAndCountsAtShutdown() throws Exception
     {
@@ -105,7 +129,9 @@ class LiveSensorVethTest
         {
             final Path model = TestModels.write(dir.resolve("model"), 32, 15, "live-fixed");
             final StringWriter log = new StringWriter();
-            final LiveSensor sensor = LiveSensor.start(config(pair, model), null, new PrintWriter(log));
+            final LiveSensor sensor = LiveSensor.start(new ConfigLoader().load(writeConfig(dir, pair, model,
+                "metrics:\n  bind: 127.0.0.1\n  port: 0")), null, new PrintWriter(log));
+            final int metricsPort = sensor.metricsPort();
             final int tcpPort;
             try (ServerSocket server = new ServerSocket())
             {
@@ -130,6 +156,16 @@ class LiveSensorVethTest
                 sink.join(10_000);
             }
             Thread.sleep(300); // let the last frames pass the capture thread
+            sensor.tick();
+            assertTrue(get(metricsPort, "/healthz").startsWith("200"));
+            final String metrics = get(metricsPort, "/metrics");
+            assertTrue(metrics.startsWith("200"), metrics);
+            final long capturedBeforeStop = metric(metrics, "flowpic_packets_captured_total");
+            assertTrue(capturedBeforeStop >= 42 + 10, "42 UDP packets and a TCP transfer were sent: " + metrics);
+            assertTrue(metric(metrics, "flowpic_packets_decoded_total") >= 42 + 10);
+            assertTrue(metric(metrics, "flowpic_flows_active") >= 4, "2 UDP flows and TCP both ways");
+            assertEquals(0, metric(metrics, "flowpic_ring_dropped_total"));
+            assertTrue(metrics.contains("flowpic_model_info{model=\"live-fixed\"} 1"), metrics);
             sensor.stop();
             sensor.tick();
             final long received = sensor.counters().packetsReceived.get();
@@ -149,6 +185,7 @@ class LiveSensorVethTest
             assertTrue(tcp.bytes >= 200_000, "payload plus headers: " + tcp.bytes);
             assertEquals(0, ringDrops);
             assertTrue(received >= 42 + tcp.packets, "captured " + received);
+            assertTrue(received >= capturedBeforeStop);
             for (final LabelRecord r : records)
             {
                 assertEquals("live-fixed", r.modelId);

@@ -64,11 +64,16 @@ class RunProcessTest
         {
             final Path model = TestModels.write(dir.resolve("model"), 32, 15, "first");
             final Path journal = dir.resolve("journal");
-            final Path config = LiveSensorVethTest.writeConfig(dir, pair, model, "metrics:\n  enabled: false");
+            final Path config = LiveSensorVethTest.writeConfig(dir, pair, model,
+                "metrics:\n  bind: 127.0.0.1\n  port: 0");
             try (SensorProcess sensor = SensorProcess.start(SensorProcess.javaCommand(null, "run", "--config",
                 config.toString(), "--model", model.toString())))
             {
                 sensor.awaitOutput("capturing on " + pair.hostEnd, 60);
+                final java.util.regex.Matcher url = java.util.regex.Pattern
+                    .compile("metrics (http://127\\.0\\.0\\.1:\\d+/metrics)").matcher(sensor.output());
+                assertTrue(url.find(), sensor.output());
+                final java.net.URI metrics = java.net.URI.create(url.group(1));
                 pair.replayFromNamespace(LiveSensorVethTest.udpFlowCapture(dir.resolve("x.pcap"), 43000, 8000, 12), 500);
 
                 deleteRecursively(model);
@@ -80,6 +85,12 @@ class RunProcessTest
                 Files.delete(model.resolve("saved_model.pb"));
                 sensor.signal("HUP");
                 sensor.awaitOutput("reload failed, keeping model second", 60);
+                final String body = java.net.http.HttpClient.newHttpClient().send(
+                    java.net.http.HttpRequest.newBuilder(metrics).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+                assertTrue(body.contains("flowpic_model_reloads_total{result=\"ok\"} 1"), body);
+                assertTrue(body.contains("flowpic_model_reloads_total{result=\"failed\"} 1"), body);
+                assertTrue(body.contains("flowpic_model_info{model=\"second\"} 1"), body);
                 pair.replayFromNamespace(LiveSensorVethTest.udpFlowCapture(dir.resolve("z.pcap"), 43002, 8002, 12), 500);
 
                 Thread.sleep(300);
