@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Live capture: the highest packet rate with zero drops, for `flowpic run` and for
+# `tcpdump -w /dev/null`, on a veth pair whose far end sits in a network namespace this script
+# creates (addresses 198.18.0.0/24 only). tcpreplay sends a generated capture from the namespace.
+#
+#   bench/live-capture.sh [SECONDS_PER_RATE] [RATE_PPS ...]
+#
+# Needs root, iproute2, tcpreplay, tcpdump, and ../shared/data/pcap/ndpi (as source traffic).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds="${1:-30}"; shift || true
+rates=("$@"); [ "${#rates[@]}" -gt 0 ] || rates=(25000 50000 100000 150000 200000 300000)
+
+ns=fpbench$$; host=fpbh$$; peer=fpbp$$
+work="$(mktemp -d)"
+cleanup() { ip netns del "$ns" 2>/dev/null || true; ip link del "$host" 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+ip netns add "$ns"
+ip link add "$host" type veth peer name "$peer"
+ip link set "$peer" netns "$ns"
+ip addr add 198.18.0.1/24 dev "$host"; ip link set "$host" up
+ip netns exec "$ns" ip addr add 198.18.0.2/24 dev "$peer"
+ip netns exec "$ns" ip link set "$peer" up
+sysctl -q -w "net.ipv6.conf.$host.disable_ipv6=1"
+
+./flowpic bench gen-capture --packets 200000 --flows 5000 --out "$work/traffic.pcap" ../shared/data/pcap/ndpi/*.pcap* >/dev/null 2>&1
+printf 'capture:\n  interface: %s\njournal:\n  path: %s/journal\nmetrics:\n  enabled: false\n' "$host" "$work" > "$work/flowpic.yaml"
+
+send() { # rate -> packets sent
+    local rate=$1 loops
+    loops=$(( (rate * seconds + 199999) / 200000 ))
+    ip netns exec "$ns" tcpreplay -q --pps="$rate" --loop="$loops" --duration="$seconds" -i "$peer" "$work/traffic.pcap" 2>&1 |
+        sed -n 's/.*Actual: \([0-9]*\) packets.*/\1/p' | head -1
+}
+
+echo "tool,target_pps,sent,captured,dropped"
+for rate in "${rates[@]}"; do
+    # flowpic
+    rm -rf "$work/journal"
+    ./flowpic run --config "$work/flowpic.yaml" --duration $((seconds + 8)) > "$work/run.log" 2>&1 &
+    pid=$!
+    for _ in $(seq 1 120); do grep -q "capturing on" "$work/run.log" && break; sleep 0.5; done
+    sent=$(send "$rate")
+    wait "$pid" || true
+    line=$(grep "stopped; packets captured" "$work/run.log")
+    captured=$(sed -n 's/.*packets captured \([0-9]*\).*/\1/p' <<<"$line")
+    dropped=$(( $(sed -n 's/.*ring drops \([0-9]*\).*/\1/p' <<<"$line") + $(sed -n 's/.*kernel drops \([0-9]*\).*/\1/p' <<<"$line") ))
+    echo "flowpic,$rate,$sent,$captured,$dropped"
+    # tcpdump
+    tcpdump -i "$host" -w /dev/null -B 65536 -s 256 > "$work/tcpdump.log" 2>&1 &
+    pid=$!
+    sleep 2
+    sent=$(send "$rate")
+    sleep 1; kill -INT "$pid"; wait "$pid" || true
+    captured=$(sed -n 's/^\([0-9]*\) packets captured.*/\1/p' "$work/tcpdump.log")
+    dropped=$(sed -n 's/^\([0-9]*\) packets dropped by kernel.*/\1/p' "$work/tcpdump.log")
+    echo "tcpdump,$rate,$sent,$captured,$dropped"
+done

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Offline throughput, whole process: `flowpic replay` vs `ndpiReader -q -i` vs `tcpdump -r -w /dev/null`
+# (the reading floor) on the same generated capture; RUNS runs each, median wall time.
+#
+#   bench/offline.sh [PACKETS] [FLOWS] [RUNS]
+#
+# Needs ndpiReader (Debian libndpi-bin), tcpdump, and ../shared/data/pcap/ndpi as source traffic.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+packets="${1:-2000000}"; flows="${2:-20000}"; runs="${3:-5}"
+work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT
+capture="$work/bench.pcap"
+./flowpic bench gen-capture --packets "$packets" --flows "$flows" --out "$capture" \
+    ../shared/data/pcap/ndpi/*.pcap* 2>/dev/null | tail -1
+
+median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+time_of() { /usr/bin/time -f "%e" "$@" >/dev/null 2>"$work/time" || true; tail -1 "$work/time"; }
+
+declare -A med
+for tool in flowpic ndpiReader tcpdump; do
+    : > "$work/$tool.times"
+    for _ in $(seq 1 "$runs"); do
+        case $tool in
+            flowpic) rm -rf "$work/journal"; t=$(time_of ./flowpic replay --journal "$work/journal" "$capture") ;;
+            ndpiReader) t=$(time_of ndpiReader -q -i "$capture") ;;
+            tcpdump) t=$(time_of tcpdump -r "$capture" -w /dev/null) ;;
+        esac
+        echo "$t" >> "$work/$tool.times"
+    done
+    med[$tool]=$(median < "$work/$tool.times")
+    printf '%-11s runs: %s  median %s s  %.0f packets/s\n' "$tool" "$(tr '\n' ' ' < "$work/$tool.times")" \
+        "${med[$tool]}" "$(echo "$packets / ${med[$tool]}" | bc -l)"
+done
+printf 'flowpic / ndpiReader packets/s ratio: %.2f\n' "$(echo "${med[ndpiReader]} / ${med[flowpic]}" | bc -l)"
