@@ -238,4 +238,32 @@ class FlowTableTest
         assertEquals(0, counters.flowsRejectedTableFull.get());
         assertTrue(counters.flowsClosedIdle.get() > 0, "the workload must exercise idle removal");
     }
+
+    @Test
+    void aScanFloodOfOnePacketFlowsNeverEvictsEstablishedFlows()
+    {
+        final FlowTable table = table(32, 15, 10, 1000);
+        long t = T0;
+        for (int round = 0; round < 20; round++)
+        {
+            for (int port = 1; port <= 100; port++)
+            {
+                packet(table, port, 500, t++);                 // 100 established flows
+            }
+            for (int i = 0; i < 1000; i++)
+            {
+                // SYN scan: a new 5-tuple per packet, towards every port of the host
+                table.onPacket(4, 6, 0, 0x0B000000L + round, 0, 0x0A000002L, 40000, i + 1, 60, t++);
+            }
+        }
+        table.flushAll();
+        assertEquals(100, listener.qualified.size(), "every established flow keeps its block");
+        for (final FlowPicBlock block : listener.qualified)
+        {
+            assertEquals(20, block.packets, "no packet of an established flow was lost to the flood");
+        }
+        // The table held 1000 flows: 100 established + 900 scan probes; the rest were refused and counted.
+        assertEquals(20 * 1000 - 900, counters.flowsRejectedTableFull.get());
+        assertEquals(900, listener.tooSmall.size());
+    }
 }
