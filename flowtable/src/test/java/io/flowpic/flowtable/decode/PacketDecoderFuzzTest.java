@@ -12,9 +12,10 @@ import static org.junit.jupiter.api.Assertions.*;
  * Any bytes, any supported link type: {@link PacketDecoder#decode} must return a result, never throw, and an
  * {@link DecodeResult#OK} packet must be a consistent TCP/UDP flow.
  * <p>
- * Input layout: byte 0 picks the link type, byte 1 the frame's offset in the buffer (bits 0-2) and whether the
- * stated captured length overshoots the buffer (bit 3), byte 2 where a second frame starts (0 = only one
- * frame; two frames through one decoder exercise the fragment table), the rest is frame data.
+ * Input layout: byte 0 picks the link type, byte 1 the frame's offset in the buffer (bits 0-2), whether the
+ * stated captured length overshoots the buffer (bit 3) and whether the frame data is repeated up to the largest
+ * captured length a capture file may hold (bit 4: deep nesting in a 256 KiB frame), byte 2 where a second frame
+ * starts (0 = only one frame; two frames through one decoder exercise the fragment table), the rest is frame data.
  * Regression inputs: {@code src/test/resources/io/flowpic/flowtable/decode/PacketDecoderFuzzTestInputs/decode/}.
  */
 class PacketDecoderFuzzTest
@@ -24,6 +25,9 @@ class PacketDecoderFuzzTest
         LinkType.NULL, LinkType.ETHERNET, LinkType.PPP, LinkType.RAW_BSD, LinkType.RAW_OPENBSD, LinkType.PPP_HDLC,
         LinkType.RAW, LinkType.C_HDLC, LinkType.IEEE802_11, LinkType.LOOP, LinkType.LINUX_SLL,
         LinkType.IEEE802_11_RADIOTAP, LinkType.IPV4, LinkType.IPV6, LinkType.LINUX_SLL2, 147};
+
+    /** The largest captured length the capture-file reader delivers (CaptureFileReader.MAX_CAPTURED_LENGTH). */
+    private static final int MAX_FRAME = 256 * 1024;
 
     @FuzzTest(maxDuration = "40s")
     void decode(final byte[] data)
@@ -36,7 +40,8 @@ class PacketDecoderFuzzTest
         final int padding = data[1] & 0x07;
         final boolean overshoot = (data[1] & 0x08) != 0;
         final int split = data[2] & 0xFF;
-        final byte[] body = Arrays.copyOfRange(data, 3, data.length);
+        final byte[] body = (data[1] & 0x10) != 0 && data.length > 3 ?
+            tile(Arrays.copyOfRange(data, 3, data.length), MAX_FRAME) : Arrays.copyOfRange(data, 3, data.length);
 
         final PacketDecoder decoder = new PacketDecoder(16);
         final DecodedPacket out = new DecodedPacket();
@@ -49,6 +54,16 @@ class PacketDecoderFuzzTest
             decodeOne(decoder, linkType, Arrays.copyOfRange(body, 0, split), padding, overshoot, out);
             decodeOne(decoder, linkType, Arrays.copyOfRange(body, split, body.length), padding, overshoot, out);
         }
+    }
+
+    private static byte[] tile(final byte[] unit, final int length)
+    {
+        final byte[] out = new byte[length];
+        for (int i = 0; i < length; i += unit.length)
+        {
+            System.arraycopy(unit, 0, out, i, Math.min(unit.length, length - i));
+        }
+        return out;
     }
 
     private static void decodeOne(
