@@ -149,7 +149,7 @@ final class PcapngFileParser
                         if (length < 16)
                         {
                             // 12 bytes pass the generic block checks but leave no room for the original length;
-                            // it used to deliver a packet of captured length -4 (found by fuzzing).
+                            // it used to deliver a packet of captured length -4 (found while adding the fuzz tests).
                             return damaged(file, packets, position, "pcapng simple packet block too short");
                         }
                         final int originalLength = buffer.getInt(block + 8, order);

@@ -227,7 +227,7 @@ public final class PacketDecoder
                     return TRUNCATED_LINK_HEADER;
                 }
                 // Bounded like every encapsulation: 16 bytes a level would otherwise recurse until the stack
-                // overflows on a large frame (found by fuzzing).
+                // overflows on a large frame (found while adding the fuzz tests).
                 return depth >= MAX_TUNNEL_DEPTH ? TOO_MANY_ENCAPSULATIONS : ethernet(pos + 2, end, depth + 1);
             default:
                 return NON_IP;

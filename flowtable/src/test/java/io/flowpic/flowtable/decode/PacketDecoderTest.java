@@ -98,7 +98,7 @@ class PacketDecoderTest
     @Test
     void nestedLinkEncapsulationsAreBoundedNotRecursedToStackOverflow()
     {
-        // Found by fuzzing: 256 KiB of repeated FabricPath headers (16 bytes a level) or Ethernet pseudowires in
+        // Found while adding the fuzz tests: 256 KiB of repeated FabricPath headers (16 bytes a level) or Ethernet pseudowires in
         // MPLS (22 bytes a level) recursed until StackOverflowError escaped the decoder.
         final byte[] fabricPath = new byte[256 * 1024];
         for (int p = 0; p + 16 <= fabricPath.length; p += 16)

@@ -340,7 +340,7 @@ public final class FlowCsvReader implements Closeable
         {
             final BigDecimal seconds = new BigDecimal(t);
             // Bound the magnitude before scaling: "1e999999999" would otherwise cost minutes of BigInteger work
-            // (found by fuzzing). Epoch nanoseconds fit a long only below 1e10 s; below 1e-10 s they round to 0.
+            // (found while adding the fuzz tests). Epoch nanoseconds fit a long only below 1e10 s; below 1e-10 s they round to 0.
             final long integerDigits = (long)seconds.precision() - seconds.scale();
             if (integerDigits > 11)
             {

@@ -139,7 +139,7 @@ class FlowCsvReaderTest
     @Test
     void startTimeExponentsAreBoundedNotComputed() throws Exception
     {
-        // Found by fuzzing: a huge exponent used to cost minutes of BigInteger arithmetic per row.
+        // Found while adding the fuzz tests: a huge exponent used to cost minutes of BigInteger arithmetic per row.
         assertTimeoutPreemptively(Duration.ofSeconds(10), () ->
         {
             assertNames(malformed(V4_ROW.replace(",1691756152.630482,", ",1e999999999,")), "start_time");
