@@ -146,6 +146,12 @@ final class PcapngFileParser
                         {
                             return damaged(file, packets, position, "simple packet block without interface");
                         }
+                        if (length < 16)
+                        {
+                            // 12 bytes pass the generic block checks but leave no room for the original length;
+                            // it used to deliver a packet of captured length -4 (found while adding the fuzz tests).
+                            return damaged(file, packets, position, "pcapng simple packet block too short");
+                        }
                         final int originalLength = buffer.getInt(block + 8, order);
                         int capturedLength = length - 16;
                         if (originalLength >= 0 && originalLength < capturedLength)

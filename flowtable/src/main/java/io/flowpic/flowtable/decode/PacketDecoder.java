@@ -226,7 +226,9 @@ public final class PacketDecoder
                 {
                     return TRUNCATED_LINK_HEADER;
                 }
-                return ethernet(pos + 2, end, depth + 1);
+                // Bounded like every encapsulation: 16 bytes a level would otherwise recurse until the stack
+                // overflows on a large frame (found while adding the fuzz tests).
+                return depth >= MAX_TUNNEL_DEPTH ? TOO_MANY_ENCAPSULATIONS : ethernet(pos + 2, end, depth + 1);
             default:
                 return NON_IP;
         }
@@ -262,7 +264,9 @@ public final class PacketDecoder
             case 6:
                 return ipv6(pos, end, depth);
             case 0:
-                return ethernet(pos + 4, end, depth);
+                // Ethernet pseudowire: an encapsulated frame, counted and bounded like any tunnel (unbounded, a large
+                // frame of nested pseudowires overflowed the stack).
+                return depth >= MAX_TUNNEL_DEPTH ? TOO_MANY_ENCAPSULATIONS : ethernet(pos + 4, end, depth + 1);
             default:
                 return NON_IP;
         }

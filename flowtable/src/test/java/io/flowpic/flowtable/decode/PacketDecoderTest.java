@@ -96,6 +96,28 @@ class PacketDecoderTest
     }
 
     @Test
+    void nestedLinkEncapsulationsAreBoundedNotRecursedToStackOverflow()
+    {
+        // Found while adding the fuzz tests: 256 KiB of repeated FabricPath headers (16 bytes a level) or Ethernet pseudowires in
+        // MPLS (22 bytes a level) recursed until StackOverflowError escaped the decoder.
+        final byte[] fabricPath = new byte[256 * 1024];
+        for (int p = 0; p + 16 <= fabricPath.length; p += 16)
+        {
+            fabricPath[p + 12] = (byte)0x89;
+            fabricPath[p + 13] = 0x03;
+        }
+        assertEquals(DecodeResult.TOO_MANY_ENCAPSULATIONS, decode(LinkType.ETHERNET, fabricPath));
+        final byte[] pseudowires = new byte[256 * 1024];
+        for (int p = 0; p + 22 <= pseudowires.length; p += 22)
+        {
+            pseudowires[p + 12] = (byte)0x88;
+            pseudowires[p + 13] = 0x47;
+            pseudowires[p + 16] = 1;
+        }
+        assertEquals(DecodeResult.TOO_MANY_ENCAPSULATIONS, decode(LinkType.ETHERNET, pseudowires));
+    }
+
+    @Test
     void ipv4OptionsAreSkippedUsingIhl()
     {
         final byte[] p = ipv4(V4_SRC, V4_DST, 6, 1, 0, u8(0x94, 4, 0, 0, 1, 1, 1, 0), tcp(40000, 443, 100));

@@ -8,6 +8,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.zip.GZIPOutputStream;
 
@@ -15,6 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class FlowCsvReaderTest
@@ -132,6 +134,25 @@ class FlowCsvReaderTest
         assertNames(malformed(V4_ROW.replace("157.240.0.60", "::1")), "IPv4", "IPv6");
         assertNames(malformed(V4_ROW.replace(",3,0.000000", ",three,0.000000")), "length (field 8)");
         assertNames(malformed("capA,10.0.0.1,1,10.0.0.2"), "at least 9 fields");
+    }
+
+    @Test
+    void startTimeExponentsAreBoundedNotComputed() throws Exception
+    {
+        // Found while adding the fuzz tests: a huge exponent used to cost minutes of BigInteger arithmetic per row.
+        assertTimeoutPreemptively(Duration.ofSeconds(10), () ->
+        {
+            assertNames(malformed(V4_ROW.replace(",1691756152.630482,", ",1e999999999,")), "start_time");
+            assertNames(malformed(V4_ROW.replace(",1691756152.630482,", ",1E+2147483647,")), "start_time");
+            assertNames(malformed(V4_ROW.replace(",1691756152.630482,", ",99999999999,")), "start_time");
+            final String tiny = V4_ROW.replace(",1691756152.630482,", ",1e-999999999,");
+            assertEquals(0L, FlowCsvReader.readAll(write("tiny.csv", tiny + "\n", false), false).get(0).startNanos());
+            final String zero = V4_ROW.replace(",1691756152.630482,", ",0e-2147483647,");
+            assertEquals(0L, FlowCsvReader.readAll(write("zero.csv", zero + "\n", false), false).get(0).startNanos());
+            final String max = V4_ROW.replace(",1691756152.630482,", ",9223372036.854775807,");
+            assertEquals(Long.MAX_VALUE, FlowCsvReader.readAll(write("max.csv", max + "\n", false), false).get(0).startNanos());
+            assertNames(malformed(V4_ROW.replace(",1691756152.630482,", ",9223372036.854775808,")), "start_time");
+        });
     }
 
     @Test
