@@ -100,10 +100,26 @@ final class RunCommand implements Callable<Integer>
             err.flush();
             sensor.stop();
             sensor.tick();
-            err.printf("flowpic: stopped; packets captured %d, ring drops %d, kernel drops %d, blocks classified %d, " +
-                "dropped %d%n", sensor.counters().packetsReceived.get(), sensor.counters().packetsRingDropped.get(),
-                sensor.counters().kernelDropped.get(), sensor.counters().blocksClassified.get(),
-                sensor.counters().blocksDropped.get());
+            final io.flowpic.sensor.pipeline.SensorCounters c = sensor.counters();
+            long malformed = 0;
+            long skipped = 0;
+            for (final io.flowpic.flowtable.decode.DecodeResult result :
+                io.flowpic.flowtable.decode.DecodeResult.values())
+            {
+                if (result != io.flowpic.flowtable.decode.DecodeResult.OK)
+                {
+                    final long count = c.decodeResults[result.ordinal()].get();
+                    malformed += result.isMalformed() ? count : 0;
+                    skipped += result.isSkipped() ? count : 0;
+                }
+            }
+            err.printf("flowpic: stopped; packets captured %d (decoded %d, malformed %d, skipped %d, ring drops %d), " +
+                "kernel drops %d; flows created %d, rejected %d; blocks classified %d, too small %d, dropped %d; " +
+                "journal records %d, refused %d%n",
+                c.packetsReceived.get(), c.packetsDecoded.get(), malformed, skipped, c.packetsRingDropped.get(),
+                c.kernelDropped.get(), c.flowTable.flowsCreated.get(), c.flowTable.flowsRejectedTableFull.get(),
+                c.blocksClassified.get(), c.blocksTooSmall.get(), c.blocksDropped.get(), c.journalRecords.get(),
+                c.journalErrors.get());
             err.flush();
         }
         catch (final ModelException ex)
