@@ -69,6 +69,9 @@ public class PacketPathBench
     private long packets;
     private long notOk;
     private final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+    private final com.sun.management.ThreadMXBean allocation =
+        (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
+    private long iterationAllocated;
     private long iterationCpu;
     private long iterationWall;
     private long iterationPackets;
@@ -133,11 +136,13 @@ public class PacketPathBench
     /**
      * The machine is shared: besides JMH's wall-clock ns/op, print this thread's CPU time per packet for each
      * iteration (fixtures of a thread-scoped state run on the benchmark thread), which time-slicing by other
-     * processes' threads does not inflate (their cache pollution still does).
+     * processes' threads does not inflate (their cache pollution still does), and the bytes the benchmark thread
+     * allocated during the iteration (JMH's own per-iteration bookkeeping included).
      */
     @Setup(Level.Iteration)
     public void startIteration()
     {
+        iterationAllocated = allocation.getCurrentThreadAllocatedBytes();
         iterationCpu = threads.getCurrentThreadCpuTime();
         iterationWall = System.nanoTime();
         iterationPackets = packets;
@@ -149,8 +154,9 @@ public class PacketPathBench
         final long n = packets - iterationPackets;
         final long cpu = threads.getCurrentThreadCpuTime() - iterationCpu;
         final long wall = System.nanoTime() - iterationWall;
-        System.out.printf(" [cpu %.1f ns/packet, wall %.1f ns/packet, cpu/wall %.2f, %d packets]",
-            (double)cpu / n, (double)wall / n, (double)cpu / wall, n);
+        final long allocated = allocation.getCurrentThreadAllocatedBytes() - iterationAllocated;
+        System.out.printf(" [cpu %.1f ns/packet, wall %.1f ns/packet, cpu/wall %.2f, %d packets, " +
+            "benchmark thread allocated %d B]", (double)cpu / n, (double)wall / n, (double)cpu / wall, n, allocated);
     }
 
     @TearDown(Level.Trial)
