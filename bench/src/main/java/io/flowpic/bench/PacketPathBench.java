@@ -159,6 +159,25 @@ public class PacketPathBench
             "benchmark thread allocated %d B]", (double)cpu / n, (double)wall / n, (double)cpu / wall, n, allocated);
     }
 
+    /**
+     * Decode only (no flow table), same frames and cycling: separates the decoder's share of {@link #packet()}.
+     * Run alone: {@code java -jar bench/target/benchmarks.jar PacketPathBench.decodeOnly}.
+     */
+    @Benchmark
+    public int decodeOnly()
+    {
+        final int i = next;
+        next = i + 1 == flows ? 0 : i + 1;
+        packets++;
+        final DecodedPacket p = out;
+        if (decoder.decode(LinkType.ETHERNET, frames, i * Frames.STRIDE, Frames.CAPTURED, p) != DecodeResult.OK)
+        {
+            notOk++;
+            return -1;
+        }
+        return p.ipLength + p.srcPort;
+    }
+
     @TearDown(Level.Trial)
     public void tearDown()
     {
