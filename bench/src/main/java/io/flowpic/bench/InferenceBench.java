@@ -1,0 +1,193 @@
+package io.flowpic.bench;
+
+import io.flowpic.inference.FlowPicClassifier;
+import io.flowpic.inference.train.Architecture;
+import io.flowpic.inference.train.BenchModels;
+import org.openjdk.jmh.annotations.AuxCounters;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * FlowPics classified per second on one core: {@link FlowPicClassifier#classify} (log1p normalisation in Java, copy
+ * into the cached input tensor, one SavedModel session call, copy of the scores out) with TensorFlow limited to one
+ * intra-op and one inter-op thread ({@code FlowPicClassifier.load(dir, 1)}).
+ * <ul>
+ * <li>{@code mini}: the committed default model ({@code model/default}, LeNet-5 style, R = 32, trained); override
+ *     with {@code -Dflowpic.model=DIR} (given to the forked JVM through {@code -jvmArgsAppend}).</li>
+ * <li>{@code full}: the original FlowPic network for R = 1500 ({@link Architecture#FULL}), built by the trainer's own
+ *     net builder with untrained (Glorot-initialised) weights and exported the trainer's way into a temporary
+ *     directory at setup.</li>
+ * </ul>
+ * Each image holds {@value #PACKETS_PER_IMAGE} packets at random cells. The op is one batch; the {@code images}
+ * secondary result is images per second (batch × ops/s).
+ */
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Fork(value = 1, jvmArgsAppend = {
+    "-Xms4g", "-Xmx4g",
+    // flowpic.jvm.flags (root pom)
+    "--add-exports=java.base/jdk.internal.misc=ALL-UNNAMED", "--add-exports=java.base/sun.nio.ch=ALL-UNNAMED",
+    "--add-exports=jdk.unsupported/sun.misc=ALL-UNNAMED", "--add-opens=java.base/java.nio=ALL-UNNAMED",
+    "--add-opens=java.base/java.lang=ALL-UNNAMED"})
+public class InferenceBench
+{
+    static final int PACKETS_PER_IMAGE = 200;
+
+    static
+    {
+        // Reuse the test suite's unpacked TensorFlow natives (JavaCPP unpacks ~650 MB once per cache directory).
+        if (System.getProperty("org.bytedeco.javacpp.cachedir") == null)
+        {
+            System.setProperty("org.bytedeco.javacpp.cachedir",
+                System.getProperty("user.home") + "/.cache/flowpic-javacpp");
+        }
+    }
+
+    @State(Scope.Thread)
+    @AuxCounters(AuxCounters.Type.OPERATIONS)
+    public static class Images
+    {
+        private static final com.sun.management.OperatingSystemMXBean OS =
+            (com.sun.management.OperatingSystemMXBean)java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        public long images;
+        private long cpu;
+        private long wall;
+
+        @Setup(Level.Iteration)
+        public void reset()
+        {
+            images = 0;
+            cpu = OS.getProcessCpuTime();
+            wall = System.nanoTime();
+        }
+
+        /**
+         * The machine is shared: also print images per CPU-second of the whole process (TensorFlow's threads
+         * included), which other processes taking the core does not lower.
+         */
+        @TearDown(Level.Iteration)
+        public void report()
+        {
+            final double cpuSeconds = (OS.getProcessCpuTime() - cpu) / 1e9;
+            final double wallSeconds = (System.nanoTime() - wall) / 1e9;
+            System.out.printf(" [%d images, %.1f images/CPU-s, %.1f images/wall-s, process cpu/wall %.2f]",
+                images, images / cpuSeconds, images / wallSeconds, cpuSeconds / wallSeconds);
+        }
+    }
+
+    abstract static class Model
+    {
+        FlowPicClassifier classifier;
+        float[] counts;
+        float[] scores;
+        int n;
+
+        void open(final Path dir, final int batch) throws Exception
+        {
+            classifier = FlowPicClassifier.load(dir, 1);
+            final int r = classifier.metadata().resolution();
+            final int pixels = r * r;
+            n = batch;
+            counts = new float[batch * pixels];
+            scores = new float[batch * classifier.metadata().numClasses()];
+            final SplittableRandom random = new SplittableRandom(42);
+            for (int i = 0; i < batch; i++)
+            {
+                for (int p = 0; p < PACKETS_PER_IMAGE; p++)
+                {
+                    counts[i * pixels + random.nextInt(pixels)] += 1f;
+                }
+            }
+            System.out.printf("%n[InferenceBench] %s R=%d batch=%d%n", classifier.metadata().modelId(), r, batch);
+        }
+
+        @TearDown(Level.Trial)
+        public void close()
+        {
+            classifier.close();
+        }
+    }
+
+    @State(Scope.Thread)
+    public static class Mini extends Model
+    {
+        @Param({"1", "16", "64", "256"})
+        public int miniBatch;
+
+        @Setup(Level.Trial)
+        public void setUp() throws Exception
+        {
+            Path dir = Path.of(System.getProperty("flowpic.model", "model/default"));
+            if (!Files.isDirectory(dir) && Files.isDirectory(Path.of("..").resolve(dir)))
+            {
+                dir = Path.of("..").resolve(dir);
+            }
+            open(dir, miniBatch);
+        }
+    }
+
+    @State(Scope.Thread)
+    public static class Full extends Model
+    {
+        @Param({"1", "4", "16"})
+        public int fullBatch;
+        private Path tmp;
+
+        @Setup(Level.Trial)
+        public void setUp() throws Exception
+        {
+            tmp = Files.createTempDirectory("flowpic-bench-full");
+            final Path dir = tmp.resolve("model");
+            BenchModels.writeUntrained(dir, Architecture.FULL, 1500, 1L);
+            open(dir, fullBatch);
+        }
+
+        @TearDown(Level.Trial)
+        public void delete() throws IOException
+        {
+            try (Stream<Path> files = Files.walk(tmp))
+            {
+                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    @Benchmark
+    @Warmup(iterations = 3, time = 2)
+    @Measurement(iterations = 5, time = 2)
+    public float mini(final Mini m, final Images images)
+    {
+        m.classifier.classify(m.counts, m.n, m.scores);
+        images.images += m.n;
+        return m.scores[0];
+    }
+
+    @Benchmark
+    @Warmup(iterations = 2, time = 5)
+    @Measurement(iterations = 5, time = 5)
+    public float full(final Full m, final Images images)
+    {
+        m.classifier.classify(m.counts, m.n, m.scores);
+        images.images += m.n;
+        return m.scores[0];
+    }
+}
