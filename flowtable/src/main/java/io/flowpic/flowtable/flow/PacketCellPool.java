@@ -8,8 +8,11 @@ package io.flowpic.flowtable.flow;
 final class PacketCellPool
 {
     static final int NONE = -1;
-    /** One int links to the next chunk, the rest hold cells. */
-    static final int CHUNK_INTS = 32;
+    /**
+     * One int links to the next chunk, the rest hold cells. 16 ints: an open block of one packet costs
+     * 64 B, and a long block spends 1 int in 16 on links.
+     */
+    static final int CHUNK_INTS = 16;
     static final int CELLS_PER_CHUNK = CHUNK_INTS - 1;
 
     private final int[] slab;

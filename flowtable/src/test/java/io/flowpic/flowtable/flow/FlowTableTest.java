@@ -177,7 +177,9 @@ class FlowTableTest
     @Test
     void exhaustedCellPoolCountsUnrecordedPacketsButKeepsTotals()
     {
-        final FlowTable table = new FlowTable(FlowPicSpec.defaults(), 16, 60 * S, 31, counters, listener);
+        // A pool of exactly one chunk.
+        final FlowTable table = new FlowTable(FlowPicSpec.defaults(), 16, 60 * S, PacketCellPool.CELLS_PER_CHUNK,
+            counters, listener);
         for (int i = 0; i < 40; i++)
         {
             packet(table, 1000, 100, T0 + i);
@@ -185,8 +187,8 @@ class FlowTableTest
         table.flushAll();
         final FlowPicBlock block = listener.qualified.get(0);
         assertEquals(40, block.packets);
-        assertEquals(31, block.cellCount());
-        assertEquals(9, counters.cellsDroppedPoolFull.get());
+        assertEquals(PacketCellPool.CELLS_PER_CHUNK, block.cellCount());
+        assertEquals(40 - PacketCellPool.CELLS_PER_CHUNK, counters.cellsDroppedPoolFull.get());
     }
 
     @Test
