@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
     version = "flowpic 0.1.0",
     description = "Labels encrypted traffic per flow block from packet sizes and timing (FlowPic).",
     subcommands = {RunCommand.class, ReplayCommand.class, JournalCommand.class, TrainCommand.class,
-        EvaluateCommand.class, RenderCommand.class, DatasetCommand.class, BenchCommand.class})
+        EvaluateCommand.class, RenderCommand.class, DatasetCommand.class, BenchCommand.class, StatCommand.class})
 final class FlowpicCommand
 {
 }

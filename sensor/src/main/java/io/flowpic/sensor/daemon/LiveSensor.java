@@ -11,6 +11,7 @@ import io.flowpic.sensor.journal.JournalWriter;
 import io.flowpic.sensor.metrics.MetricsServer;
 import io.flowpic.sensor.metrics.PrometheusFormatter;
 import io.flowpic.sensor.pipeline.BlockHandoff;
+import io.flowpic.sensor.pipeline.CountersFile;
 import io.flowpic.sensor.pipeline.FlowAgent;
 import io.flowpic.sensor.pipeline.InferenceAgent;
 import io.flowpic.sensor.pipeline.ModelLocator;
@@ -41,7 +42,8 @@ public final class LiveSensor implements AutoCloseable
     private final SensorConfig config;
     private final Path configFile;
     private final PrintWriter log;
-    private final SensorCounters counters = SensorCounters.standalone();
+    private final CountersFile countersFile;
+    private final SensorCounters counters;
     private final AtomicReference<Throwable> agentError = new AtomicReference<>();
     private final AtomicBoolean reloading = new AtomicBoolean();
     private final String interfaceName;
@@ -78,11 +80,15 @@ public final class LiveSensor implements AutoCloseable
         firstModel = ModelLocator.load(config.model().path(), config.flowpic().spec());
         JournalWriter journalWriter = null;
         LiveCapture liveCapture = null;
+        CountersFile createdCounters = null;
         try
         {
             journalWriter = new JournalWriter(Path.of(config.journal().path()),
                 RollCycles.valueOf(config.journal().rollCycle()),
                 (long)config.journal().minFreeMb() << 20, config.journal().retentionHours());
+            // Counters live in a file beside the journal so `flowpic stat` can read them from outside.
+            createdCounters = CountersFile.create(Path.of(config.journal().path(), CountersFile.FILE_NAME), 256);
+            counters = new SensorCounters(createdCounters.manager());
             final PacketRing ring = new PacketRing(config.capture().ringBufferMb() << 20, config.capture().snapLength());
             liveCapture = LiveCapture.open(interfaceName, config.capture(), ring, counters);
             final BlockHandoff handoff = new BlockHandoff(config.inference().queueSize());
@@ -104,9 +110,14 @@ public final class LiveSensor implements AutoCloseable
             {
                 journalWriter.close();
             }
+            if (createdCounters != null)
+            {
+                createdCounters.close();
+            }
             firstModel.close();
             throw ex;
         }
+        countersFile = createdCounters;
         journal = journalWriter;
         capture = liveCapture;
         flowRunner = new AgentRunner(new BackoffIdleStrategy(1, 10, 1000, 1_000_000), agentError::set, null,
@@ -306,5 +317,6 @@ public final class LiveSensor implements AutoCloseable
         journal.close();
         inferenceAgent.closeSwappedModel();
         firstModel.close();
+        countersFile.close();
     }
 }

@@ -1,0 +1,76 @@
+package io.flowpic.sensor.cli;
+
+import io.flowpic.sensor.config.ConfigException;
+import io.flowpic.sensor.config.ConfigLoader;
+import io.flowpic.sensor.pipeline.CountersFile;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.concurrent.Callable;
+
+@Command(name = "stat", mixinStandardHelpOptions = true,
+    description = "Print the counters of a running (or the last) `flowpic run` from its counters file, " +
+        "without HTTP, as AeronStat does.")
+final class StatCommand implements Callable<Integer>
+{
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--journal", paramLabel = "DIR", description = "Journal directory of the sensor (default: journal.path of --config).")
+    Path journal;
+
+    @Option(names = "--config", paramLabel = "FILE", description = "YAML config to take journal.path from.")
+    Path config;
+
+    @Option(names = "--watch", paramLabel = "SECONDS", defaultValue = "0",
+        description = "Repeat every SECONDS until interrupted (0 = print once).")
+    int watchSeconds;
+
+    public Integer call() throws InterruptedException
+    {
+        final PrintWriter out = spec.commandLine().getOut();
+        final PrintWriter err = spec.commandLine().getErr();
+        Path dir = journal;
+        if (dir == null)
+        {
+            try
+            {
+                dir = Path.of(new ConfigLoader().load(config).journal().path());
+            }
+            catch (final ConfigException ex)
+            {
+                err.println("flowpic: " + ex.getMessage());
+                return ExitCodes.CONFIG_ERROR;
+            }
+        }
+        try (CountersFile file = CountersFile.open(dir.resolve(CountersFile.FILE_NAME)))
+        {
+            do
+            {
+                final boolean alive = ProcessHandle.of(file.pid()).map(ProcessHandle::isAlive).orElse(false);
+                out.printf("flowpic pid %d (%s), started %s%n", file.pid(), alive ? "running" : "not running",
+                    Instant.ofEpochMilli(file.startMillis()));
+                file.reader().forEach((value, id, label) -> out.printf("%-40s %,20d%n", label, value));
+                out.flush();
+                if (watchSeconds > 0)
+                {
+                    Thread.sleep(watchSeconds * 1000L);
+                    out.println();
+                }
+            }
+            while (watchSeconds > 0);
+        }
+        catch (final IOException ex)
+        {
+            err.println("flowpic: " + ex.getMessage());
+            return ExitCodes.INPUT_ERROR;
+        }
+        return ExitCodes.OK;
+    }
+}
