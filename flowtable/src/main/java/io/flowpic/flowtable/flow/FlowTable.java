@@ -41,9 +41,16 @@ public final class FlowTable
     private final FlowPicSpec spec;
     private final int maxFlows;
     private final long idleTimeoutNanos;
-    private final UnsafeBuffer slots;
-    private final int mask;
-    private final int slotCount;
+    /** Slots the table starts with; it doubles as flows arrive, up to what max flows needs. */
+    static final int INITIAL_SLOTS = 1024;
+    /** Keeps the slab within one UnsafeBuffer (int-indexed): 2^24 slots of 96 bytes. */
+    public static final int MAX_FLOWS = 12_000_000;
+
+    private final int maxSlotCount;
+    private UnsafeBuffer slots;
+    private int mask;
+    private int slotCount;
+    private int growThreshold;
     private final PacketCellPool cellPool;
     private final FlowTableCounters counters;
     private final BlockListener listener;
@@ -59,9 +66,9 @@ public final class FlowTable
         final FlowTableCounters counters,
         final BlockListener listener)
     {
-        if (maxFlows < 1 || maxFlows > (1 << 28))
+        if (maxFlows < 1 || maxFlows > MAX_FLOWS)
         {
-            throw new IllegalArgumentException("max flows must be in 1..2^28: " + maxFlows);
+            throw new IllegalArgumentException("max flows must be in 1.." + MAX_FLOWS + ": " + maxFlows);
         }
         if (idleTimeoutNanos <= 0)
         {
@@ -72,10 +79,10 @@ public final class FlowTable
         this.idleTimeoutNanos = idleTimeoutNanos;
         this.counters = counters;
         this.listener = listener;
-        // Load factor ≤ 0.75 keeps linear probe chains short.
-        slotCount = BitUtil.findNextPositivePowerOfTwo(Math.max(2, (int)Math.min(1L << 30, (maxFlows * 4L + 2) / 3)));
-        mask = slotCount - 1;
-        slots = new UnsafeBuffer(ByteBuffer.allocateDirect(slotCount * SLOT_LENGTH));
+        // Load factor <= 0.75 keeps linear probe chains short. Memory is committed as flows arrive
+        // (doubling), so a replay of a small file or a quiet link does not pay for max-flows up front.
+        maxSlotCount = BitUtil.findNextPositivePowerOfTwo(Math.max(2, (int)((maxFlows * 4L + 2) / 3)));
+        allocateSlots(Math.min(INITIAL_SLOTS, maxSlotCount));
         cellPool = new PacketCellPool(maxOpenPackets);
     }
 
@@ -94,17 +101,54 @@ public final class FlowTable
         return maxFlows;
     }
 
+    private void allocateSlots(final int count)
+    {
+        slotCount = count;
+        mask = count - 1;
+        slots = new UnsafeBuffer(ByteBuffer.allocateDirect(count * SLOT_LENGTH));
+        growThreshold = count == maxSlotCount ? Integer.MAX_VALUE : (int)(count * 3L / 4);
+    }
+
+    /** Doubles the slot array and re-inserts every flow. Rare: only while the flow count climbs. */
+    private void grow()
+    {
+        final UnsafeBuffer old = slots;
+        final int oldCount = slotCount;
+        allocateSlots(Math.min(oldCount * 2, maxSlotCount));
+        for (int i = 0; i < oldCount; i++)
+        {
+            final int from = i * SLOT_LENGTH;
+            final int meta = old.getInt(from + META);
+            if (meta == 0)
+            {
+                continue;
+            }
+            int index = (int)hash(old.getLong(from + SRC_HI), old.getLong(from + SRC_LO), old.getLong(from + DST_HI),
+                old.getLong(from + DST_LO), old.getInt(from + PORTS), meta) & mask;
+            while (slots.getInt(index * SLOT_LENGTH + META) != 0)
+            {
+                index = (index + 1) & mask;
+            }
+            slots.putBytes(index * SLOT_LENGTH, old, from, SLOT_LENGTH);
+        }
+    }
+
     /** Slots a sweep visits: the cost of one {@link #expire(long)}. */
     public int slotCount()
     {
         return slotCount;
     }
 
-    /** Bytes of memory held for flows and open-block packets, fixed at construction. */
+    /** Bytes held now for flows and open-block packets. */
     public long reservedBytes()
     {
-        return (long)slotCount * SLOT_LENGTH + (long)cellPool.capacityCells() * 4L * PacketCellPool.CHUNK_INTS /
-            PacketCellPool.CELLS_PER_CHUNK;
+        return (long)slotCount * SLOT_LENGTH + cellPool.allocatedBytes();
+    }
+
+    /** Bytes the table may grow to: max flows and max open packets all in use. */
+    public long maxReservedBytes()
+    {
+        return (long)maxSlotCount * SLOT_LENGTH + cellPool.maxBytes();
     }
 
     /** Latest packet time seen (the packet clock). */
@@ -131,6 +175,10 @@ public final class FlowTable
         if (timestampNanos > clockNanos)
         {
             clockNanos = timestampNanos;
+        }
+        if (size >= growThreshold)
+        {
+            grow();
         }
         final int ports = (srcPort << 16) | (dstPort & 0xFFFF);
         final int meta = USED | (ipVersion << 8) | (protocol << 16);

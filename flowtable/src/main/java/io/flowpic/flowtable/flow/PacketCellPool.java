@@ -15,31 +15,34 @@ final class PacketCellPool
     static final int CHUNK_INTS = 16;
     static final int CELLS_PER_CHUNK = CHUNK_INTS - 1;
 
-    private final int[] slab;
-    private final int chunkCount;
-    private int freeHead;
-    private int freeChunks;
+    /** Chunks the slab starts with; it doubles on demand up to the configured maximum. */
+    static final int INITIAL_CHUNKS = 4096;
+
+    private final int maxChunks;
+    private int[] slab;
+    /** Chunks never handed out start here: no free-list initialisation pass over the slab. */
+    private int nextUnused;
+    private int freeHead = NONE;
 
     PacketCellPool(final int maxCells)
     {
-        chunkCount = Math.max(1, (maxCells + CELLS_PER_CHUNK - 1) / CELLS_PER_CHUNK);
-        slab = new int[chunkCount * CHUNK_INTS];
-        for (int i = 0; i < chunkCount; i++)
-        {
-            slab[i * CHUNK_INTS] = i + 1 < chunkCount ? i + 1 : NONE;
-        }
-        freeHead = 0;
-        freeChunks = chunkCount;
+        maxChunks = Math.max(1, (maxCells + CELLS_PER_CHUNK - 1) / CELLS_PER_CHUNK);
+        slab = new int[Math.min(INITIAL_CHUNKS, maxChunks) * CHUNK_INTS];
     }
 
     int capacityCells()
     {
-        return chunkCount * CELLS_PER_CHUNK;
+        return maxChunks * CELLS_PER_CHUNK;
     }
 
-    int freeChunks()
+    long allocatedBytes()
     {
-        return freeChunks;
+        return slab.length * 4L;
+    }
+
+    long maxBytes()
+    {
+        return (long)maxChunks * CHUNK_INTS * 4L;
     }
 
     /** @return a chunk index, or {@link #NONE} when the pool is exhausted. */
@@ -50,9 +53,19 @@ final class PacketCellPool
         {
             freeHead = slab[chunk * CHUNK_INTS];
             slab[chunk * CHUNK_INTS] = NONE;
-            freeChunks--;
+            return chunk;
         }
-        return chunk;
+        if (nextUnused == slab.length / CHUNK_INTS)
+        {
+            if (nextUnused == maxChunks)
+            {
+                return NONE;
+            }
+            // Rare: the slab doubles while open blocks hold more packets than ever before.
+            slab = java.util.Arrays.copyOf(slab, Math.min(nextUnused * 2, maxChunks) * CHUNK_INTS);
+        }
+        slab[nextUnused * CHUNK_INTS] = NONE;
+        return nextUnused++;
     }
 
     void link(final int chunk, final int next)
@@ -82,7 +95,6 @@ final class PacketCellPool
             final int next = slab[base];
             slab[base] = freeHead;
             freeHead = chunk;
-            freeChunks++;
             chunk = next;
         }
     }

@@ -268,4 +268,32 @@ class FlowTableTest
         assertEquals(20 * 1000 - 900, counters.flowsRejectedTableFull.get());
         assertEquals(900, listener.tooSmall.size());
     }
+
+    @Test
+    void theTableAndCellPoolGrowAsFlowsArriveAndKeepEveryFlow()
+    {
+        final FlowTable table = new FlowTable(new FlowPicSpec(32, 15, 1500, 1), 100_000, 60 * S, 10_000_000,
+            counters, listener);
+        final long initial = table.reservedBytes();
+        assertTrue(initial < table.maxReservedBytes() / 100, "starts small: " + initial);
+        for (int round = 0; round < 3; round++)
+        {
+            for (int flow = 0; flow < 50_000; flow++)
+            {
+                table.onPacket(4, 17, 0, 0x0A000000L + flow, 0, 0x0B000001L, 1000 + (flow & 0x3FFF), 53,
+                    100 + round, T0 + round * S + flow);
+            }
+        }
+        assertEquals(50_000, table.activeFlows());
+        assertTrue(table.reservedBytes() > initial * 10, "grew to hold 50k flows and 150k open packets");
+        assertTrue(table.reservedBytes() <= table.maxReservedBytes());
+        table.flushAll();
+        assertEquals(50_000, listener.qualified.size());
+        for (final FlowPicBlock block : listener.qualified)
+        {
+            assertEquals(3, block.packets);
+            assertEquals(3, block.cellCount(), "no cell lost when the pool grew");
+        }
+        assertEquals(0, counters.cellsDroppedPoolFull.get());
+    }
 }

@@ -23,7 +23,7 @@ final class ConfigValidator
         notNull("capture.interface", capture.iface());
         notNull("capture.filter", capture.filter());
 
-        range("flow-table.max-flows", config.flowTable().maxFlows(), 1, 1 << 28);
+        range("flow-table.max-flows", config.flowTable().maxFlows(), 1, io.flowpic.flowtable.flow.FlowTable.MAX_FLOWS);
         range("flow-table.idle-timeout-seconds", config.flowTable().idleTimeoutSeconds(), 1, 86400);
         range("flow-table.max-open-packets", config.flowTable().maxOpenPackets(), 1000, 1 << 30);
 

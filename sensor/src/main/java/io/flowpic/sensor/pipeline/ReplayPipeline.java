@@ -31,6 +31,8 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 public final class ReplayPipeline
 {
+    private static final int REPLAY_RING_MB = 8;
+
     private final SensorConfig config;
     private final FlowPicClassifier classifier;
     private final PrintWriter warnings;
@@ -60,7 +62,9 @@ public final class ReplayPipeline
     {
         final long started = System.nanoTime();
         final SensorConfig.Inference inference = config.inference();
-        final PacketRing ring = new PacketRing(config.capture().ringBufferMb() << 20, config.capture().snapLength());
+        // The ring absorbs live bursts; a replay just waits for the flow agent, so a few MiB do.
+        final PacketRing ring = new PacketRing(Math.min(config.capture().ringBufferMb(), REPLAY_RING_MB) << 20,
+            config.capture().snapLength());
         final BlockHandoff handoff = new BlockHandoff(inference.queueSize());
         final AtomicReference<Throwable> agentError = new AtomicReference<>();
         final FlowAgent flowAgent = new FlowAgent(ring, config.flowpic().spec(), config.flowTable().maxFlows(),
