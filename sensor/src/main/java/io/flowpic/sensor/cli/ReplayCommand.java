@@ -21,6 +21,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 @Command(
     name = "replay",
@@ -77,21 +79,45 @@ final class ReplayCommand implements Callable<Integer>
 
         final ReplaySummary result;
         final ReplayPipeline pipeline;
-        try (FlowPicClassifier classifier = ModelLocator.load(sensorConfig.model().path(),
-            sensorConfig.flowpic().spec()))
+        // TensorFlow and the model load while the files are already being read.
+        final SensorConfig loadConfig = sensorConfig;
+        final CompletableFuture<FlowPicClassifier> model = CompletableFuture.supplyAsync(() ->
         {
-            pipeline = new ReplayPipeline(sensorConfig, classifier, err);
+            try
+            {
+                return ModelLocator.load(loadConfig.model().path(), loadConfig.flowpic().spec());
+            }
+            catch (final ModelException ex)
+            {
+                throw new CompletionException(ex);
+            }
+        });
+        try
+        {
+            pipeline = new ReplayPipeline(sensorConfig, model, err);
             result = pipeline.run(files);
         }
-        catch (final ModelException ex)
+        catch (final ReplayPipeline.PipelineStoppedException ex)
         {
-            err.println("flowpic: " + ex.getMessage());
-            return ExitCodes.CONFIG_ERROR;
+            err.println("flowpic: " + (ex.getCause() instanceof ModelException ? ex.getCause().getMessage() :
+                ex.getMessage()));
+            return ex.getCause() instanceof ModelException ? ExitCodes.CONFIG_ERROR : ExitCodes.INPUT_ERROR;
         }
         catch (final IOException ex)
         {
             err.println("flowpic: " + ex.getMessage());
             return ExitCodes.CONFIG_ERROR;
+        }
+        finally
+        {
+            model.handle((classifier, failure) ->
+            {
+                if (classifier != null)
+                {
+                    classifier.close();
+                }
+                return null;
+            }).join();
         }
         print(result, out);
         final long refused = pipeline.counters().journalErrors.get();

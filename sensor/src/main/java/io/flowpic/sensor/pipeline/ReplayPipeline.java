@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -34,13 +35,25 @@ public final class ReplayPipeline
     private static final int REPLAY_RING_MB = 8;
 
     private final SensorConfig config;
-    private final FlowPicClassifier classifier;
+    private final CompletableFuture<FlowPicClassifier> classifier;
     private final PrintWriter warnings;
     private final SensorCounters counters = SensorCounters.standalone();
     private final List<String> fileErrors = new ArrayList<>();
 
     /** The classifier stays the caller's to close. */
     public ReplayPipeline(final SensorConfig config, final FlowPicClassifier classifier, final PrintWriter warnings)
+    {
+        this(config, CompletableFuture.completedFuture(classifier), warnings);
+    }
+
+    /**
+     * With a model still loading: reading and flow accounting start at once and inference joins
+     * when the model is ready (loading TensorFlow takes about as long as reading a large capture).
+     * A model that fails to load stops the replay with {@link PipelineStoppedException} whose cause
+     * is the loader's exception. The classifier stays the caller's to close.
+     */
+    public ReplayPipeline(final SensorConfig config, final CompletableFuture<FlowPicClassifier> classifier,
+        final PrintWriter warnings)
     {
         this.config = config;
         this.classifier = classifier;
@@ -75,14 +88,26 @@ public final class ReplayPipeline
             RollCycles.valueOf(config.journal().rollCycle()),
                 (long)config.journal().minFreeMb() << 20, config.journal().retentionHours()))
         {
-            final InferenceAgent inferenceAgent = new InferenceAgent(classifier, handoff, journal, counters,
-                inference.batchSize(), TimeUnit.MILLISECONDS.toNanos(inference.maxWaitMs()), true,
-                flowAgent::isFinished, new SystemEpochNanoClock());
             final AgentRunner flowRunner = new AgentRunner(new BackoffIdleStrategy(), agentError::set, null, flowAgent);
-            final AgentRunner inferenceRunner =
-                new AgentRunner(new BackoffIdleStrategy(), agentError::set, null, inferenceAgent);
             AgentRunner.startOnThread(flowRunner);
-            AgentRunner.startOnThread(inferenceRunner);
+            final AtomicReference<InferenceAgent> inferenceAgentRef = new AtomicReference<>();
+            final AtomicReference<AgentRunner> inferenceRunnerRef = new AtomicReference<>();
+            final CompletableFuture<FlowPicClassifier> inferenceStarted = classifier.whenComplete((model, failure) ->
+            {
+                if (failure != null)
+                {
+                    agentError.compareAndSet(null, failure instanceof java.util.concurrent.CompletionException &&
+                        failure.getCause() != null ? failure.getCause() : failure);
+                    return;
+                }
+                final InferenceAgent agent = new InferenceAgent(model, handoff, journal, counters,
+                    inference.batchSize(), TimeUnit.MILLISECONDS.toNanos(inference.maxWaitMs()), true,
+                    flowAgent::isFinished, new SystemEpochNanoClock());
+                final AgentRunner runner = new AgentRunner(new BackoffIdleStrategy(), agentError::set, null, agent);
+                inferenceRunnerRef.set(runner);
+                inferenceAgentRef.set(agent);
+                AgentRunner.startOnThread(runner);
+            });
             try
             {
                 final IdleStrategy idle = new BackoffIdleStrategy();
@@ -118,7 +143,7 @@ public final class ReplayPipeline
                     failOnAgentError(agentError);
                     idle.idle();
                 }
-                while (!inferenceAgent.isFinished())
+                while (inferenceAgentRef.get() == null || !inferenceAgentRef.get().isFinished())
                 {
                     failOnAgentError(agentError);
                     idle.idle();
@@ -128,10 +153,27 @@ public final class ReplayPipeline
             finally
             {
                 flowRunner.close();
-                inferenceRunner.close();
+                // A model still loading would start its runner after this; wait for the loader.
+                try
+                {
+                    inferenceStarted.handle((model, failure) -> null).get();
+                }
+                catch (final InterruptedException ex)
+                {
+                    Thread.currentThread().interrupt();
+                }
+                catch (final java.util.concurrent.ExecutionException ex)
+                {
+                    // handled above through agentError
+                }
+                final AgentRunner inferenceRunner = inferenceRunnerRef.get();
+                if (inferenceRunner != null)
+                {
+                    inferenceRunner.close();
+                }
             }
             final double seconds = (System.nanoTime() - started) / 1e9;
-            return summarize(files.size(), inferenceAgent, seconds);
+            return summarize(files.size(), inferenceAgentRef.get(), seconds);
         }
     }
 
