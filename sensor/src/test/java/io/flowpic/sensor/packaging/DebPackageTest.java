@@ -126,6 +126,7 @@ class DebPackageTest
         }
         final String postinst = Commands.run("dpkg-deb", "--info", deb.toString(), "postinst").output();
         assertTrue(postinst.contains("systemd-sysusers flowpic.conf") && postinst.contains("systemd-tmpfiles --create flowpic.conf"));
+        assertTrue(postinst.contains("chmod 0640 /etc/flowpic/flowpic.yaml"), "config readable by root and group flowpic only");
         assertTrue(!postinst.contains("systemctl start") && !postinst.contains("systemctl enable"), "postinst never starts the service");
     }
 
