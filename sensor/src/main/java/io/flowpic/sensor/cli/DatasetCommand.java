@@ -16,6 +16,7 @@ import io.flowpic.inference.dataset.NpyWriter;
 import io.flowpic.inference.dataset.SessionBlocks;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -347,17 +348,8 @@ final class DatasetCommand
         @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory.")
         Path out;
 
-        @Option(names = "--resolution", defaultValue = "32", description = "R (default: ${DEFAULT-VALUE}).")
-        int resolution;
-
-        @Option(names = "--block-seconds", defaultValue = "15", description = "T (default: ${DEFAULT-VALUE}).")
-        int blockSeconds;
-
-        @Option(names = "--min-packets", defaultValue = "10", description = "Blocks with fewer packets are left out (default: ${DEFAULT-VALUE}).")
-        int minPackets;
-
-        @Option(names = "--skip-bad-rows", description = "Count and skip malformed CSV rows instead of failing.")
-        boolean skipBadRows;
+        @Mixin
+        BlockOptions shape;
 
         public Integer call()
         {
@@ -366,7 +358,7 @@ final class DatasetCommand
             final FlowPicSpec flowPic;
             try
             {
-                flowPic = new FlowPicSpec(resolution, blockSeconds, FlowPicSpec.DEFAULT_MAX_PACKET_SIZE, minPackets);
+                flowPic = shape.spec();
             }
             catch (final IllegalArgumentException e)
             {
@@ -397,7 +389,7 @@ final class DatasetCommand
             {
                 Files.createDirectories(out);
                 final SessionBlocks blocks = new SessionBlocks(flowPic);
-                try (NpyWriter x = NpyWriter.open(out.resolve("x.npy"), NpyWriter.FLOAT32, resolution, resolution);
+                try (NpyWriter x = NpyWriter.open(out.resolve("x.npy"), NpyWriter.FLOAT32, shape.resolution, shape.resolution);
                      NpyWriter y = NpyWriter.open(out.resolve("y.npy"), NpyWriter.INT64);
                      BufferedWriter groups = Files.newBufferedWriter(out.resolve("groups.txt"), StandardCharsets.UTF_8))
                 {
@@ -405,7 +397,7 @@ final class DatasetCommand
                     for (final Map.Entry<String, Path> entry : files)
                     {
                         final int label = labels.indexOf(entry.getKey());
-                        try (FlowCsvReader reader = FlowCsvReader.open(entry.getValue(), skipBadRows))
+                        try (FlowCsvReader reader = FlowCsvReader.open(entry.getValue(), shape.skipBadRows))
                         {
                             FlowSession session;
                             while ((session = reader.next()) != null)
@@ -450,7 +442,7 @@ final class DatasetCommand
                 return ExitCodes.INPUT_ERROR;
             }
             progress.done();
-            stdout.printf("wrote %d samples of %dx%d, %d labels to %s%n", rows, resolution, resolution, labels.size(), out);
+            stdout.printf("wrote %d samples of %dx%d, %d labels to %s%n", rows, shape.resolution, shape.resolution, labels.size(), out);
             stdout.flush();
             return ExitCodes.OK;
         }

@@ -7,6 +7,7 @@ import io.flowpic.inference.dataset.SessionBlocks;
 import io.flowpic.inference.render.FlowPicImages;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -41,17 +42,8 @@ final class RenderCommand implements Callable<Integer>
     @Option(names = "--limit", defaultValue = "20", description = "Images per file (default: ${DEFAULT-VALUE}; 0 = none, only the averages).")
     int limit;
 
-    @Option(names = "--resolution", defaultValue = "32", description = "R (default: ${DEFAULT-VALUE}).")
-    int resolution;
-
-    @Option(names = "--block-seconds", defaultValue = "15", description = "T (default: ${DEFAULT-VALUE}).")
-    int blockSeconds;
-
-    @Option(names = "--min-packets", defaultValue = "10", description = "Blocks with fewer packets are left out (default: ${DEFAULT-VALUE}).")
-    int minPackets;
-
-    @Option(names = "--skip-bad-rows", description = "Count and skip malformed CSV rows instead of failing.")
-    boolean skipBadRows;
+    @Mixin
+    BlockOptions shape;
 
     public Integer call()
     {
@@ -60,14 +52,14 @@ final class RenderCommand implements Callable<Integer>
         final FlowPicSpec flowPic;
         try
         {
-            flowPic = new FlowPicSpec(resolution, blockSeconds, FlowPicSpec.DEFAULT_MAX_PACKET_SIZE, minPackets);
+            flowPic = shape.spec();
         }
         catch (final IllegalArgumentException e)
         {
             err.println("flowpic: " + e.getMessage());
             return ExitCodes.USAGE;
         }
-        final int r = resolution;
+        final int r = shape.resolution;
         final int cells = flowPic.cellsPerImage();
         final int scale = FlowPicImages.scaleFor(r);
         final Map<String, double[]> sums = new LinkedHashMap<>();
@@ -90,7 +82,7 @@ final class RenderCommand implements Callable<Integer>
                 final long[] n = blockCounts.computeIfAbsent(label, k -> new long[1]);
                 final int[] written = {0};
                 final IOHolder failure = new IOHolder();
-                try (FlowCsvReader reader = FlowCsvReader.open(entry.getValue(), skipBadRows))
+                try (FlowCsvReader reader = FlowCsvReader.open(entry.getValue(), shape.skipBadRows))
                 {
                     FlowSession session;
                     int sessionIndex = 0;

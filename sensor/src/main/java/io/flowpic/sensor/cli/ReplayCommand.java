@@ -3,13 +3,12 @@ package io.flowpic.sensor.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.flowpic.inference.FlowPicClassifier;
 import io.flowpic.inference.ModelException;
-import io.flowpic.sensor.config.ConfigException;
-import io.flowpic.sensor.config.ConfigLoader;
 import io.flowpic.sensor.config.SensorConfig;
 import io.flowpic.sensor.pipeline.ModelLocator;
 import io.flowpic.sensor.pipeline.ReplayPipeline;
 import io.flowpic.sensor.pipeline.ReplaySummary;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -38,14 +37,8 @@ final class ReplayCommand implements Callable<Integer>
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--config", paramLabel = "FILE", description = "YAML config (default: built-in defaults).")
-    Path config;
-
-    @Option(names = "--model", paramLabel = "DIR", description = "SavedModel directory or 'default' (overrides model.path).")
-    String model;
-
-    @Option(names = "--journal", paramLabel = "DIR", description = "Journal directory (overrides journal.path).")
-    String journal;
+    @Mixin
+    SensorOptions sensorOptions;
 
     @Option(names = "--summary", paramLabel = "FORMAT", defaultValue = "text",
         description = "Summary format: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
@@ -58,23 +51,10 @@ final class ReplayCommand implements Callable<Integer>
     {
         final PrintWriter out = spec.commandLine().getOut();
         final PrintWriter err = spec.commandLine().getErr();
-        SensorConfig sensorConfig;
-        try
+        SensorConfig sensorConfig = sensorOptions.load(err);
+        if (sensorConfig == null)
         {
-            sensorConfig = new ConfigLoader().load(config);
-        }
-        catch (final ConfigException ex)
-        {
-            err.println("flowpic: " + ex.getMessage());
             return ExitCodes.CONFIG_ERROR;
-        }
-        if (model != null)
-        {
-            sensorConfig = sensorConfig.withModelPath(model);
-        }
-        if (journal != null)
-        {
-            sensorConfig = sensorConfig.withJournalPath(journal);
         }
 
         final ReplaySummary result;

@@ -1,12 +1,11 @@
 package io.flowpic.sensor.cli;
 
 import io.flowpic.inference.ModelException;
-import io.flowpic.sensor.config.ConfigException;
-import io.flowpic.sensor.config.ConfigLoader;
 import io.flowpic.sensor.config.SensorConfig;
 import io.flowpic.sensor.daemon.LiveSensor;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import sun.misc.Signal;
@@ -29,17 +28,11 @@ final class RunCommand implements Callable<Integer>
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--config", paramLabel = "FILE", description = "YAML config (default: built-in defaults).")
-    Path config;
+    @Mixin
+    SensorOptions sensorOptions;
 
     @Option(names = "--interface", paramLabel = "IF", description = "Interface (overrides capture.interface).")
     String iface;
-
-    @Option(names = "--model", paramLabel = "DIR", description = "SavedModel directory or 'default' (overrides model.path).")
-    String model;
-
-    @Option(names = "--journal", paramLabel = "DIR", description = "Journal directory (overrides journal.path).")
-    String journal;
 
     @Option(names = "--duration", paramLabel = "SECONDS", defaultValue = "0",
         description = "Stop by itself after this many seconds (0 = run until signalled).")
@@ -48,27 +41,14 @@ final class RunCommand implements Callable<Integer>
     public Integer call() throws InterruptedException
     {
         final PrintWriter err = spec.commandLine().getErr();
-        SensorConfig sensorConfig;
-        try
+        SensorConfig sensorConfig = sensorOptions.load(err);
+        if (sensorConfig == null)
         {
-            sensorConfig = new ConfigLoader().load(config);
-        }
-        catch (final ConfigException ex)
-        {
-            err.println("flowpic: " + ex.getMessage());
             return ExitCodes.CONFIG_ERROR;
         }
         if (iface != null)
         {
             sensorConfig = sensorConfig.withInterface(iface);
-        }
-        if (model != null)
-        {
-            sensorConfig = sensorConfig.withModelPath(model);
-        }
-        if (journal != null)
-        {
-            sensorConfig = sensorConfig.withJournalPath(journal);
         }
         if ("root".equals(System.getProperty("user.name")))
         {
@@ -79,7 +59,7 @@ final class RunCommand implements Callable<Integer>
         final CountDownLatch stop = new CountDownLatch(1);
         final AtomicBoolean reloadRequested = new AtomicBoolean();
         // With --model the reload re-reads that directory; otherwise model.path of the config file.
-        final Path reloadConfig = model != null ? null : config;
+        final Path reloadConfig = sensorOptions.model != null ? null : sensorOptions.config;
         try (LiveSensor sensor = LiveSensor.start(sensorConfig, reloadConfig, err))
         {
             // Installed once running: SIGTERM/SIGINT then finish open blocks and exit 0.

@@ -7,6 +7,7 @@ import io.flowpic.inference.train.TrainingOptions;
 import io.flowpic.inference.train.TrainingResult;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -35,14 +36,8 @@ final class TrainCommand implements Callable<Integer>
     @Option(names = "--arch", defaultValue = "mini", description = "mini (LeNet-5, R 32/64) or full (original FlowPic net, R 1500).")
     String arch;
 
-    @Option(names = "--resolution", defaultValue = "32", description = "R (default: ${DEFAULT-VALUE}).")
-    int resolution;
-
-    @Option(names = "--block-seconds", defaultValue = "15", description = "T (default: ${DEFAULT-VALUE}).")
-    int blockSeconds;
-
-    @Option(names = "--min-packets", defaultValue = "10", description = "Blocks with fewer packets are left out (default: ${DEFAULT-VALUE}).")
-    int minPackets;
+    @Mixin
+    BlockOptions shape;
 
     @Option(names = "--epochs", defaultValue = "30", description = "Maximum epochs (default: ${DEFAULT-VALUE}).")
     int epochs;
@@ -73,9 +68,6 @@ final class TrainCommand implements Callable<Integer>
     @Option(names = "--name", defaultValue = "flowpic", description = "Model name, the prefix of its model id.")
     String name;
 
-    @Option(names = "--skip-bad-rows", description = "Count and skip malformed CSV rows instead of failing.")
-    boolean skipBadRows;
-
     public Integer call()
     {
         final PrintWriter err = spec.commandLine().getErr();
@@ -84,9 +76,9 @@ final class TrainCommand implements Callable<Integer>
             .outputDir(this.out)
             .modelName(name)
             .architecture("full".equalsIgnoreCase(arch) ? Architecture.FULL : Architecture.MINI)
-            .resolution(resolution)
-            .blockSeconds(blockSeconds)
-            .minPackets(minPackets)
+            .resolution(shape.resolution)
+            .blockSeconds(shape.blockSeconds)
+            .minPackets(shape.minPackets)
             .epochs(epochs)
             .batchSize(batch)
             .seed(seed)
@@ -95,16 +87,16 @@ final class TrainCommand implements Callable<Integer>
             .monitor("loss".equalsIgnoreCase(monitor) ? TrainingOptions.Monitor.LOSS : TrainingOptions.Monitor.MACRO_F1)
             .patience(patience)
             .augmentCopies(augment)
-            .skipBadRows(skipBadRows);
+            .skipBadRows(shape.skipBadRows);
         for (final String item : data)
         {
-            final int eq = item.indexOf('=');
-            if (eq <= 0 || eq == item.length() - 1)
+            final java.util.Map.Entry<String, Path> entry = DatasetCommand.labelled(item, false);
+            if (entry == null)
             {
                 err.println("flowpic: --data expects LABEL=FILE, got '" + item + "'");
                 return ExitCodes.USAGE;
             }
-            options.addFile(item.substring(0, eq), Path.of(item.substring(eq + 1)));
+            options.addFile(entry.getKey(), entry.getValue());
         }
         final TrainingResult result;
         try
