@@ -37,10 +37,12 @@ import java.util.Set;
  * @param signature     SavedModel signature key, e.g. {@code serving_default}
  * @param inputName     signature input key (float [-1,R,R,1])
  * @param outputName    signature output key (float [-1,labels.size()], softmax scores)
+ * @param flowInputName optional second signature input (float [-1,{@link FlowDescriptors#WIDTH}], the block's
+ *                      flow descriptors); null for models that see the picture only
  */
 public record ModelMetadata(int formatVersion, String modelId, List<String> labels, int resolution,
                             int blockSeconds, int maxPacketSize, String normalization, String signature,
-                            String inputName, String outputName) {
+                            String inputName, String outputName, String flowInputName) {
 
     public static final String FILE_NAME = "flowpic-model.json";
     public static final int FORMAT_VERSION = 1;
@@ -49,7 +51,7 @@ public record ModelMetadata(int formatVersion, String modelId, List<String> labe
     public static final Set<String> NORMALIZATIONS = Set.of("none", "log1p", "max");
 
     private static final List<String> FIELDS = List.of("formatVersion", "modelId", "labels", "resolution",
-            "blockSeconds", "maxPacketSize", "normalization", "signature", "inputName", "outputName");
+            "blockSeconds", "maxPacketSize", "normalization", "signature", "inputName", "outputName", "flowInputName");
     private static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     /** @throws IllegalArgumentException naming the field if any field is invalid */
@@ -64,9 +66,20 @@ public record ModelMetadata(int formatVersion, String modelId, List<String> labe
         }
         String problem = problem(formatVersion, modelId, labels, resolution, blockSeconds, maxPacketSize,
                 normalization, signature, inputName, outputName);
+        if (problem == null && flowInputName != null && (flowInputName.isBlank() || flowInputName.equals(inputName))) {
+            problem = "field 'flowInputName': blank or the same as inputName";
+        }
         if (problem != null) {
             throw new IllegalArgumentException(problem);
         }
+    }
+
+    /** Metadata of a model that sees the picture only (no {@code flowInputName}). */
+    public ModelMetadata(int formatVersion, String modelId, List<String> labels, int resolution,
+                         int blockSeconds, int maxPacketSize, String normalization, String signature,
+                         String inputName, String outputName) {
+        this(formatVersion, modelId, labels, resolution, blockSeconds, maxPacketSize, normalization, signature,
+                inputName, outputName, null);
     }
 
     /** Number of classes (= labels.size()). */
@@ -175,9 +188,10 @@ public record ModelMetadata(int formatVersion, String modelId, List<String> labe
         String signature = textField(file, root, "signature");
         String inputName = textField(file, root, "inputName");
         String outputName = textField(file, root, "outputName");
+        String flowInputName = root.hasNonNull("flowInputName") ? textField(file, root, "flowInputName") : null;
         try {
             return new ModelMetadata(formatVersion, modelId, labels, resolution, blockSeconds, maxPacketSize,
-                    normalization, signature, inputName, outputName);
+                    normalization, signature, inputName, outputName, flowInputName);
         } catch (IllegalArgumentException e) {
             throw new ModelException(file + ": " + e.getMessage(), e);
         }
@@ -220,6 +234,9 @@ public record ModelMetadata(int formatVersion, String modelId, List<String> labe
         root.put("signature", signature);
         root.put("inputName", inputName);
         root.put("outputName", outputName);
+        if (flowInputName != null) {
+            root.put("flowInputName", flowInputName);
+        }
         Path file = modelDir.resolve(FILE_NAME);
         Path tmp = modelDir.resolve(FILE_NAME + ".tmp");
         Files.write(tmp, MAPPER.writeValueAsString(root).getBytes(StandardCharsets.UTF_8));

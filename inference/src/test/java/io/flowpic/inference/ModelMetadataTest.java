@@ -36,6 +36,29 @@ class ModelMetadataTest {
     }
 
     @Test
+    void flowInputNameIsOptionalAndRoundTrips() throws Exception {
+        ModelMetadata plain = TestModels.metadata(32);
+        assertNull(plain.flowInputName());
+        plain.write(dir);
+        assertFalse(Files.readString(dir.resolve(ModelMetadata.FILE_NAME)).contains("flowInputName"),
+                "a picture-only model's file stays as before");
+        ModelMetadata withFlow = new ModelMetadata(1, "m", List.of("a", "b"), 32, 15, 1500, "log1p",
+                "serving_default", "flowpic", "scores", "flow");
+        withFlow.write(dir);
+        assertEquals(withFlow, ModelMetadata.read(dir));
+        assertEquals("flow", ModelMetadata.read(dir).flowInputName());
+    }
+
+    @Test
+    void flowInputNameMustDifferFromInputName() throws Exception {
+        ObjectNode n = valid();
+        n.put("flowInputName", n.get("inputName").textValue());
+        assertNames(readBroken(n), "flowInputName");
+        n.put("flowInputName", 3);
+        assertNames(readBroken(n), "flowInputName");
+    }
+
+    @Test
     void labelsAreImmutableCopy() {
         var labels = new java.util.ArrayList<>(List.of("a", "b"));
         ModelMetadata md = TestModels.metadata(32, "none", labels);

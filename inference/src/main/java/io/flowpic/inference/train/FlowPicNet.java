@@ -1,5 +1,6 @@
 package io.flowpic.inference.train;
 
+import io.flowpic.inference.FlowDescriptors;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.ndarray.Shape;
@@ -24,6 +25,9 @@ import java.util.Random;
  */
 final class FlowPicNet
 {
+    /** Name of the second input (flow descriptors) in graphs and signatures. */
+    static final String FLOW_INPUT_NAME = "flow";
+
     /** One trainable parameter. */
     static final class Param
     {
@@ -57,6 +61,7 @@ final class FlowPicNet
     }
 
     final Architecture arch;
+    final Features features;
     final int resolution;
     final int classes;
     final List<Param> params = new ArrayList<>();
@@ -66,12 +71,15 @@ final class FlowPicNet
     Operand<TFloat32> trainLogits;
     /** Input [-1, R, R, 1], already normalised. */
     Placeholder<TFloat32> input;
+    /** Second input [-1, FlowDescriptors.WIDTH], shared by both branches; null unless features.transport(). */
+    Placeholder<TFloat32> flowInput;
     Operand<TFloat32> logits;
     Operand<TFloat32> scores;
 
-    private FlowPicNet(final Architecture arch, final int resolution, final int classes)
+    private FlowPicNet(final Architecture arch, final Features features, final int resolution, final int classes)
     {
         this.arch = arch;
+        this.features = features;
         this.resolution = resolution;
         this.classes = classes;
     }
@@ -85,10 +93,22 @@ final class FlowPicNet
         final Graph graph, final Architecture arch, final int resolution, final int classes, final boolean training,
         final long seed, final String inputName, final String outputName)
     {
-        final FlowPicNet net = new FlowPicNet(arch, resolution, classes);
+        return build(graph, arch, Features.IMAGE, resolution, classes, training, seed, inputName, outputName);
+    }
+
+    static FlowPicNet build(
+        final Graph graph, final Architecture arch, final Features features, final int resolution, final int classes,
+        final boolean training, final long seed, final String inputName, final String outputName)
+    {
+        final FlowPicNet net = new FlowPicNet(arch, features, resolution, classes);
         final Ops tf = Ops.create(graph);
         net.input = tf.withName(inputName).placeholder(TFloat32.class,
             Placeholder.shape(Shape.of(-1, resolution, resolution, 1)));
+        if (features.transport())
+        {
+            net.flowInput = tf.withName(FLOW_INPUT_NAME).placeholder(TFloat32.class,
+                Placeholder.shape(Shape.of(-1, FlowDescriptors.WIDTH)));
+        }
         net.logits = net.branch(tf, net.input, false, seed);
         net.scores = tf.withName(outputName).nn.softmax(net.logits);
         if (training)
@@ -118,41 +138,53 @@ final class FlowPicNet
         {
             case MINI ->
             {
-                x = net.conv(tf, "conv1", x, 5, 1, 6, 1, "SAME");
-                x = maxPool2(tf, x);
-                x = net.conv(tf, "conv2", x, 5, 6, 16, 1, "VALID");
-                x = maxPool2(tf, x);
-                final int s1 = r / 2;
-                final int s2 = (s1 - 5 + 1) / 2;
-                if (s2 < 1)
+                int flat = 0;
+                if (features.image())
                 {
-                    throw new IllegalArgumentException("resolution " + r + " too small for the mini architecture");
+                    x = net.conv(tf, "conv1", x, 5, 1, 6, 1, "SAME");
+                    x = maxPool2(tf, x);
+                    x = net.conv(tf, "conv2", x, 5, 6, 16, 1, "VALID");
+                    x = maxPool2(tf, x);
+                    final int s1 = r / 2;
+                    final int s2 = (s1 - 5 + 1) / 2;
+                    if (s2 < 1)
+                    {
+                        throw new IllegalArgumentException("resolution " + r + " too small for the mini architecture");
+                    }
+                    flat = s2 * s2 * 16;
+                    x = tf.reshape(x, tf.array(-1, flat));
                 }
-                final int flat = s2 * s2 * 16;
-                x = tf.reshape(x, tf.array(-1, flat));
-                x = tf.nn.relu(net.dense(tf, "fc1", x, flat, 120));
+                x = denseInput(tf, in, x);
+                flat += extraWidth();
+                                x = tf.nn.relu(net.dense(tf, "fc1", x, flat, 120));
                 x = tf.nn.relu(net.dense(tf, "fc2", x, 120, 84));
                 x = net.dense(tf, "out", x, 84, classes);
             }
             case FULL ->
             {
-                x = net.conv(tf, "conv1", x, 10, 1, 10, 5, "SAME");
-                x = maxPool2(tf, x);
-                x = net.conv(tf, "conv2", x, 10, 10, 20, 5, "SAME");
-                if (training)
+                int flat = 0;
+                if (features.image())
                 {
-                    x = dropout(tf, x, 0.25f, seed, 1);
+                    x = net.conv(tf, "conv1", x, 10, 1, 10, 5, "SAME");
+                    x = maxPool2(tf, x);
+                    x = net.conv(tf, "conv2", x, 10, 10, 20, 5, "SAME");
+                    if (training)
+                    {
+                        x = dropout(tf, x, 0.25f, seed, 1);
+                    }
+                    x = maxPool2(tf, x);
+                    final int s1 = ceilDiv(r, 5) / 2;
+                    final int s2 = ceilDiv(s1, 5) / 2;
+                    if (s2 < 1)
+                    {
+                        throw new IllegalArgumentException("resolution " + r + " too small for the full architecture");
+                    }
+                    flat = s2 * s2 * 20;
+                    x = tf.reshape(x, tf.array(-1, flat));
                 }
-                x = maxPool2(tf, x);
-                final int s1 = ceilDiv(r, 5) / 2;
-                final int s2 = ceilDiv(s1, 5) / 2;
-                if (s2 < 1)
-                {
-                    throw new IllegalArgumentException("resolution " + r + " too small for the full architecture");
-                }
-                final int flat = s2 * s2 * 20;
-                x = tf.reshape(x, tf.array(-1, flat));
-                x = tf.nn.relu(net.dense(tf, "fc1", x, flat, 64));
+                x = denseInput(tf, in, x);
+                flat += extraWidth();
+                                x = tf.nn.relu(net.dense(tf, "fc1", x, flat, 64));
                 if (training)
                 {
                     x = dropout(tf, x, 0.5f, seed, 2);
@@ -162,6 +194,34 @@ final class FlowPicNet
             default -> throw new IllegalArgumentException(arch.toString());
         }
         return x;
+    }
+
+    /**
+     * The dense layers' input: CNN features (when {@code features.image()}), block statistics of the input
+     * image, and the flow descriptors of the second input, side by side.
+     */
+    private Operand<TFloat32> denseInput(final Ops tf, final Operand<TFloat32> image, final Operand<TFloat32> cnn)
+    {
+        final java.util.List<Operand<TFloat32>> parts = new ArrayList<>(3);
+        if (features.image())
+        {
+            parts.add(cnn);
+        }
+        if (features.stats())
+        {
+            parts.add(BlockStatistics.build(tf, image, resolution));
+        }
+        if (features.transport())
+        {
+            parts.add(flowInput);
+        }
+        return parts.size() == 1 ? parts.get(0) : tf.concat(parts, tf.constant(1));
+    }
+
+    /** Width the dense input has beyond the CNN's features. */
+    private int extraWidth()
+    {
+        return (features.stats() ? BlockStatistics.COUNT : 0) + (features.transport() ? FlowDescriptors.WIDTH : 0);
     }
 
     private static int ceilDiv(final int a, final int b)

@@ -74,16 +74,38 @@ final class NetSession
         return values;
     }
 
-    /** Softmax scores of {@code n} normalised images laid out R*R each; returns n*C row-major. */
-    static float[] scores(final Session session, final FlowPicNet net, final float[] images, final int n)
+    /**
+     * Softmax scores of {@code n} normalised images laid out R*R each, with their flow descriptors
+     * ({@code FlowDescriptors.WIDTH} each, ignored unless the net has the second input); returns n*C row-major.
+     */
+    static float[] scores(final Session session, final FlowPicNet net, final float[] images, final float[] flows, final int n)
     {
         final int r = net.resolution;
         final float[] out = new float[n * net.classes];
         try (TFloat32 in = TFloat32.tensorOf(Shape.of(n, r, r, 1), DataBuffers.of(images, true, false).narrow((long)n * r * r));
-             Result result = session.runner().feed(net.input, in).fetch(net.scores).run())
+             TFloat32 flow = flowTensor(net, flows, n))
         {
-            ((TFloat32)result.get(0)).copyTo(DataBuffers.of(out, false, false));
+            final Session.Runner runner = session.runner().feed(net.input, in);
+            if (flow != null)
+            {
+                runner.feed(net.flowInput, flow);
+            }
+            try (Result result = runner.fetch(net.scores).run())
+            {
+                ((TFloat32)result.get(0)).copyTo(DataBuffers.of(out, false, false));
+            }
         }
         return out;
+    }
+
+    /** The second input's tensor for {@code n} blocks, or null when the net has none. */
+    static TFloat32 flowTensor(final FlowPicNet net, final float[] flows, final int n)
+    {
+        if (net.flowInput == null)
+        {
+            return null;
+        }
+        final int width = io.flowpic.inference.FlowDescriptors.WIDTH;
+        return TFloat32.tensorOf(Shape.of(n, width), DataBuffers.of(flows, true, false).narrow((long)n * width));
     }
 }

@@ -29,11 +29,18 @@ public final class TrainedModel implements AutoCloseable
 
     TrainedModel(final Architecture arch, final int resolution, final List<String> labels, final float[][] weights)
     {
+        this(arch, Features.IMAGE, resolution, labels, weights);
+    }
+
+    TrainedModel(
+        final Architecture arch, final Features features, final int resolution, final List<String> labels,
+        final float[][] weights)
+    {
         this.labels = List.copyOf(labels);
         graph = new Graph();
         try
         {
-            net = FlowPicNet.build(graph, arch, resolution, labels.size(), false, 0L, INPUT_NAME, OUTPUT_NAME);
+            net = FlowPicNet.build(graph, arch, features, resolution, labels.size(), false, 0L, INPUT_NAME, OUTPUT_NAME);
             session = NetSession.open(graph, 2);
             NetSession.assign(session, net, weights);
         }
@@ -56,21 +63,43 @@ public final class TrainedModel implements AutoCloseable
 
     /**
      * @param images {@code n} normalised (log1p) images of R*R floats each, row-major.
+     * @param flows  {@code n} flow descriptors ({@code FlowDescriptors.WIDTH} each); ignored by models without
+     *               the second input
      * @return n*C softmax scores, row-major, classes in {@link #labels()} order.
      */
+    public float[] scores(final float[] images, final float[] flows, final int n)
+    {
+        return NetSession.scores(session, net, images, flows, n);
+    }
+
+    /** As {@link #scores(float[], float[], int)} for a model without the second input. */
     public float[] scores(final float[] images, final int n)
     {
-        return NetSession.scores(session, net, images, n);
+        if (net.flowInput != null)
+        {
+            throw new IllegalStateException("this model needs flow descriptors: use scores(images, flows, n)");
+        }
+        return NetSession.scores(session, net, images, null, n);
+    }
+
+    /** Name of the second input in the exported signature, or null when the model has none. */
+    public String flowInputName()
+    {
+        return net.flowInput == null ? null : FlowPicNet.FLOW_INPUT_NAME;
     }
 
     /** Writes a SavedModel (tag "serve", signature "serving_default") into {@code dir}. */
     public void exportSavedModel(final Path dir) throws IOException
     {
-        final Signature signature = Signature.builder()
+        final Signature.Builder builder = Signature.builder()
             .key(SIGNATURE_KEY)
             .input(INPUT_NAME, net.input)
-            .output(OUTPUT_NAME, net.scores)
-            .build();
+            .output(OUTPUT_NAME, net.scores);
+        if (net.flowInput != null)
+        {
+            builder.input(FlowPicNet.FLOW_INPUT_NAME, net.flowInput);
+        }
+        final Signature signature = builder.build();
         SavedModelBundle.exporter(dir.toString())
             .withTags(SERVE_TAG)
             .withFunction(SessionFunction.create(signature, session))

@@ -3,6 +3,7 @@ package io.flowpic.inference.train;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.flowpic.flowtable.flow.FlowPicSpec;
+import io.flowpic.inference.FlowDescriptors;
 import io.flowpic.inference.dataset.BlockSample;
 import io.flowpic.inference.dataset.FlowCsvException;
 import io.flowpic.inference.dataset.FlowSession;
@@ -194,7 +195,7 @@ public final class Trainer
         // Export the best weights from a serving-only graph and measure exactly that network.
         final Evaluation evaluation = new Evaluation(labels);
         Files.createDirectories(out);
-        try (TrainedModel model = new TrainedModel(options.architecture(), spec.resolution(), labels, fit.best))
+        try (TrainedModel model = new TrainedModel(options.architecture(), options.features(), spec.resolution(), labels, fit.best))
         {
             if (!val.isEmpty())
             {
@@ -203,7 +204,7 @@ public final class Trainer
             model.exportSavedModel(out);
         }
         final String modelId = options.modelName() + "-" + weightsHash(fit.best);
-        writeMetadata(out, modelId, labels, spec);
+        writeMetadata(out, modelId, labels, spec, options.features());
         final double seconds = (System.nanoTime() - started) / 1e9;
         writeReport(out, modelId, labels, spec, fit, evaluation, bySource, validationGroups, trainPcaps, valPcaps,
             trainCounts, augmented, valCounts, classWeights, data, kept.size(), blocker, seconds);
@@ -219,7 +220,7 @@ public final class Trainer
             }
             log("  confusion (rows true, cols predicted, " + labels + "): " + Arrays.deepToString(evaluation.confusion()));
         }
-        return new TrainingResult(out, modelId, labels, options.architecture(), spec.resolution(), fit.epochsRun,
+        return new TrainingResult(out, modelId, labels, options.architecture(), options.features(), spec.resolution(), fit.epochsRun,
             fit.bestEpoch, fit.stoppedBy, evaluation, toMap(labels, trainCounts), toMap(labels, valCounts),
             new ArrayList<>(validationGroups), fit.best);
     }
@@ -277,7 +278,7 @@ public final class Trainer
         final long started = System.nanoTime();
         try (Graph graph = new Graph())
         {
-            final FlowPicNet net = FlowPicNet.build(graph, options.architecture(), r, classes, true, options.seed(),
+            final FlowPicNet net = FlowPicNet.build(graph, options.architecture(), options.features(), r, classes, true, options.seed(),
                 TrainedModel.INPUT_NAME, TrainedModel.OUTPUT_NAME);
             final Ops tf = Ops.create(graph).withSubScope("loss");
             final Placeholder<TFloat32> oneHot = tf.withName("labels").placeholder(TFloat32.class,
@@ -336,8 +337,9 @@ public final class Trainer
                         try (TFloat32 x = TFloat32.tensorOf(Shape.of(n, r, r, 1), DataBuffers.of(images.buffer, true, false).narrow((long)n * cells));
                              TFloat32 y = TFloat32.tensorOf(Shape.of(n, classes), DataBuffers.of(hot, true, false).narrow((long)n * classes));
                              TFloat32 wt = TFloat32.tensorOf(Shape.of(n), DataBuffers.of(w, true, false).narrow(n));
-                             Result result = session.runner().feed(net.trainInput, x).feed(oneHot, y).feed(weights, wt)
-                                 .addTarget(minimize).fetch(loss).fetch(net.trainLogits).run())
+                             TFloat32 flow = NetSession.flowTensor(net, images.flows, n);
+                             Result result = feedFlows(session.runner(), net, flow).feed(net.trainInput, x).feed(oneHot, y)
+                                 .feed(weights, wt).addTarget(minimize).fetch(loss).fetch(net.trainLogits).run())
                         {
                             final float batchLoss = ((TFloat32)result.get(0)).getFloat();
                             lossSum += batchLoss * bw;
@@ -367,7 +369,7 @@ public final class Trainer
                     boolean improved = false;
                     if (!val.isEmpty())
                     {
-                        valLoss = evaluate((imgs, n) -> NetSession.scores(session, net, imgs, n), val, cells, classes,
+                        valLoss = evaluate((imgs, flows, n) -> NetSession.scores(session, net, imgs, flows, n), val, cells, classes,
                             classWeights, e, batch);
                         if (options.monitor() == TrainingOptions.Monitor.MACRO_F1)
                         {
@@ -421,10 +423,15 @@ public final class Trainer
         return fit;
     }
 
+    private static Session.Runner feedFlows(final Session.Runner runner, final FlowPicNet net, final TFloat32 flow)
+    {
+        return flow == null ? runner : runner.feed(net.flowInput, flow);
+    }
+
     @FunctionalInterface
     interface Scorer
     {
-        float[] scores(float[] images, int n);
+        float[] scores(float[] images, float[] flows, int n);
     }
 
     private double evaluate(
@@ -451,7 +458,7 @@ public final class Trainer
         {
             final int n = Math.min(batch, order.length - from);
             images.fill(samples, order, from, n);
-            final float[] scores = scorer.scores(images.buffer, n);
+            final float[] scores = scorer.scores(images.buffer, images.flows, n);
             for (int k = 0; k < n; k++)
             {
                 final int label = samples.get(from + k).label();
@@ -485,12 +492,14 @@ public final class Trainer
     static final class ImageBatch
     {
         final float[] buffer;
+        final float[] flows;
         private final int cells;
         private final List<BlockSample> lastSamples = new ArrayList<>();
 
         ImageBatch(final int batch, final int cells)
         {
             this.buffer = new float[batch * cells];
+            this.flows = new float[batch * FlowDescriptors.WIDTH];
             this.cells = cells;
         }
 
@@ -510,6 +519,7 @@ public final class Trainer
             {
                 final BlockSample sample = samples.get(order[from + k]);
                 lastSamples.add(sample);
+                FlowDescriptors.fill(sample.block(), flows, k * FlowDescriptors.WIDTH);
                 final int base = k * cells;
                 sample.addCountsTo(buffer, base);
                 final var block = sample.block();
@@ -583,7 +593,8 @@ public final class Trainer
         return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     }
 
-    private static void writeMetadata(final Path out, final String modelId, final List<String> labels, final FlowPicSpec spec)
+    private static void writeMetadata(
+        final Path out, final String modelId, final List<String> labels, final FlowPicSpec spec, final Features features)
         throws IOException
     {
         final Map<String, Object> m = new LinkedHashMap<>();
@@ -597,6 +608,10 @@ public final class Trainer
         m.put("signature", TrainedModel.SIGNATURE_KEY);
         m.put("inputName", TrainedModel.INPUT_NAME);
         m.put("outputName", TrainedModel.OUTPUT_NAME);
+        if (features.transport())
+        {
+            m.put("flowInputName", FlowPicNet.FLOW_INPUT_NAME);
+        }
         json().writeValue(out.resolve(METADATA_FILE).toFile(), m);
     }
 

@@ -49,6 +49,7 @@ public final class TrainingOptions
     private SplitBy splitBy = SplitBy.PCAP;
     private final Set<String> validationSources = new LinkedHashSet<>();
     private int augmentCopies = 0;
+    private Features features = Features.IMAGE;
     private double minTimeScale = 0.5;
     private double maxTimeScale = 1.5;
     private boolean timeShift = true;
@@ -127,6 +128,9 @@ public final class TrainingOptions
     /** Sources held out for validation explicitly; when non-empty it replaces the automatic split. */
     public Set<String> validationSources() { return validationSources; }
     public TrainingOptions validationSources(final Set<String> v) { validationSources.clear(); validationSources.addAll(v); return this; }
+    /** What the dense layers see: CNN features, in-graph block statistics, or both. */
+    public Features features() { return features; }
+    public TrainingOptions features(final Features v) { features = java.util.Objects.requireNonNull(v); return this; }
     /** Time-augmented copies of each training session (scale α ~ U[min,max], grid shift ~ U[0,T)). */
     public int augmentCopies() { return augmentCopies; }
     public TrainingOptions augmentCopies(final int v) { augmentCopies = v; return this; }
@@ -185,6 +189,7 @@ public final class TrainingOptions
     {
         final Map<String, Object> m = new LinkedHashMap<>();
         m.put("architecture", architecture.id());
+        m.put("features", features.id());
         m.put("resolution", resolution);
         m.put("blockSeconds", blockSeconds);
         m.put("maxPacketSize", maxPacketSize);

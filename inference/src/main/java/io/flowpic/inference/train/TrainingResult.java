@@ -11,6 +11,7 @@ public final class TrainingResult
     private final String modelId;
     private final List<String> labels;
     private final Architecture architecture;
+    private final Features features;
     private final int resolution;
     private final int epochsRun;
     private final int bestEpoch;
@@ -23,7 +24,7 @@ public final class TrainingResult
 
     TrainingResult(
         final Path outputDir, final String modelId, final List<String> labels, final Architecture architecture,
-        final int resolution, final int epochsRun, final int bestEpoch, final String stoppedBy, final Evaluation validation,
+        final Features features, final int resolution, final int epochsRun, final int bestEpoch, final String stoppedBy, final Evaluation validation,
         final Map<String, Integer> trainBlocksPerClass, final Map<String, Integer> validationBlocksPerClass,
         final List<String> validationGroups, final float[][] weights)
     {
@@ -31,6 +32,7 @@ public final class TrainingResult
         this.modelId = modelId;
         this.labels = List.copyOf(labels);
         this.architecture = architecture;
+        this.features = features;
         this.resolution = resolution;
         this.epochsRun = epochsRun;
         this.bestEpoch = bestEpoch;
@@ -47,6 +49,7 @@ public final class TrainingResult
     public String modelId() { return modelId; }
     public List<String> labels() { return labels; }
     public Architecture architecture() { return architecture; }
+    public Features features() { return features; }
     public int resolution() { return resolution; }
     public int epochsRun() { return epochsRun; }
     /** 1-based epoch whose weights were exported (best validation loss). */
@@ -66,6 +69,6 @@ public final class TrainingResult
     /** A fresh in-memory copy of the exported network, for scoring without reloading; close it after use. */
     public TrainedModel openModel()
     {
-        return new TrainedModel(architecture, resolution, labels, weights);
+        return new TrainedModel(architecture, features, resolution, labels, weights);
     }
 }

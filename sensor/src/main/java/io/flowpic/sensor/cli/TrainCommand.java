@@ -2,6 +2,7 @@ package io.flowpic.sensor.cli;
 
 import io.flowpic.inference.train.Architecture;
 import io.flowpic.inference.train.Evaluation;
+import io.flowpic.inference.train.Features;
 import io.flowpic.inference.train.Trainer;
 import io.flowpic.inference.train.TrainingOptions;
 import io.flowpic.inference.train.TrainingResult;
@@ -39,6 +40,11 @@ final class TrainCommand implements Callable<Integer>
     @Mixin
     BlockOptions shape;
 
+    @Option(names = "--features", defaultValue = "image",
+        description = "What the dense layers see: image (the CNN, as published), image+stats (CNN plus 17 per-block "
+            + "statistics computed inside the model from the same FlowPic) or stats (statistics only).")
+    String features;
+
     @Option(names = "--epochs", defaultValue = "30", description = "Maximum epochs (default: ${DEFAULT-VALUE}).")
     int epochs;
 
@@ -72,10 +78,21 @@ final class TrainCommand implements Callable<Integer>
     {
         final PrintWriter err = spec.commandLine().getErr();
         final PrintWriter out = spec.commandLine().getOut();
+        final Features chosen;
+        try
+        {
+            chosen = Features.parse(features);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            err.println("flowpic: --features: " + ex.getMessage());
+            return ExitCodes.USAGE;
+        }
         final TrainingOptions options = new TrainingOptions()
             .outputDir(this.out)
             .modelName(name)
             .architecture("full".equalsIgnoreCase(arch) ? Architecture.FULL : Architecture.MINI)
+            .features(chosen)
             .resolution(shape.resolution)
             .blockSeconds(shape.blockSeconds)
             .minPackets(shape.minPackets)
