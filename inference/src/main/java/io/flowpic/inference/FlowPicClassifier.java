@@ -37,6 +37,8 @@ public final class FlowPicClassifier implements AutoCloseable {
     private final Session session;
     private final String inputTensor;
     private final String outputTensor;
+    /** Graph tensor of the second input (flow descriptors), or null for picture-only models. */
+    private final String flowTensor;
     private final int pixels;
     private final int classes;
     private final int norm; // 0 none, 1 log1p, 2 max
@@ -53,16 +55,27 @@ public final class FlowPicClassifier implements AutoCloseable {
             return false;
         }
     };
+    private final LinkedHashMap<Integer, TFloat32> flowInputs = new LinkedHashMap<>(8, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Integer, TFloat32> eldest) {
+            if (size() > TENSOR_CACHE) {
+                eldest.getValue().close();
+                return true;
+            }
+            return false;
+        }
+    };
     private boolean closed;
 
     private FlowPicClassifier(Path modelDir, ModelMetadata metadata, SavedModelBundle bundle,
-                              String inputTensor, String outputTensor) {
+                              String inputTensor, String outputTensor, String flowTensor) {
         this.modelDir = modelDir;
         this.metadata = metadata;
         this.bundle = bundle;
         this.session = bundle.session();
         this.inputTensor = inputTensor;
         this.outputTensor = outputTensor;
+        this.flowTensor = flowTensor;
         this.pixels = metadata.resolution() * metadata.resolution();
         this.classes = metadata.numClasses();
         this.norm = switch (metadata.normalization()) {
@@ -126,12 +139,20 @@ public final class FlowPicClassifier implements AutoCloseable {
             check(modelDir, md, "input", md.inputName(), in, Shape.of(-1, r, r, 1));
             Signature.TensorDescription out = describe(modelDir, sig, sig.getOutputs(), "output", md.outputName());
             check(modelDir, md, "output", md.outputName(), out, Shape.of(-1, md.numClasses()));
-            FlowPicClassifier c = new FlowPicClassifier(modelDir, md, bundle, in.name, out.name);
+            String flow = null;
+            if (md.flowInputName() != null) {
+                Signature.TensorDescription f = describe(modelDir, sig, sig.getInputs(), "flow input", md.flowInputName());
+                check(modelDir, md, "flow input", md.flowInputName(), f, Shape.of(-1, FlowDescriptors.WIDTH));
+                flow = f.name;
+            }
+            FlowPicClassifier c = new FlowPicClassifier(modelDir, md, bundle, in.name, out.name, flow);
             try {
-                c.classify(new float[r * r], 1, new float[md.numClasses()]);
+                c.classify(new float[r * r], new float[FlowDescriptors.WIDTH], 1, new float[md.numClasses()]);
             } catch (RuntimeException e) {
                 c.inputs.values().forEach(TFloat32::close); // the bundle itself is closed below
                 c.inputs.clear();
+                c.flowInputs.values().forEach(TFloat32::close);
+                c.flowInputs.clear();
                 throw new ModelException(modelDir + ": warm-up inference failed: " + e.getMessage(), e);
             }
             return c;
@@ -174,17 +195,37 @@ public final class FlowPicClassifier implements AutoCloseable {
         return modelDir;
     }
 
+    /** Whether the model takes flow descriptors ({@link FlowDescriptors}) beside the pictures. */
+    public boolean needsFlows() {
+        return flowTensor != null;
+    }
+
+    /**
+     * As {@link #classify(float[], float[], int, float[])} for a model that sees the picture only.
+     *
+     * @throws IllegalStateException if the model needs flow descriptors ({@link #needsFlows()})
+     */
+    public void classify(float[] counts, int n, float[] scoresOut) {
+        if (flowTensor != null) {
+            throw new IllegalStateException("model " + modelDir + " needs flow descriptors ("
+                    + metadata.flowInputName() + "): call classify(counts, flows, n, scores)");
+        }
+        classify(counts, null, n, scoresOut);
+    }
+
     /**
      * Classifies {@code n} images in one session call.
      *
      * @param counts    at least {@code n*R*R} raw packet counts, row-major per image {@code [i][row][col]}
      *                  (row = size bin, col = time bin); not modified
+     * @param flows     {@code n*FlowDescriptors.WIDTH} flow descriptors ({@link FlowDescriptors#fill}); read only
+     *                  when {@link #needsFlows()}, may be null otherwise
      * @param n         number of images ({@code 0} is a no-op)
      * @param scoresOut receives {@code n*C} softmax scores, {@code [i][class]} in label order
      * @throws IllegalArgumentException if arrays are too short or {@code n < 0}
      * @throws IllegalStateException    if closed
      */
-    public synchronized void classify(float[] counts, int n, float[] scoresOut) {
+    public synchronized void classify(float[] counts, float[] flows, int n, float[] scoresOut) {
         if (closed) {
             throw new IllegalStateException("classifier for " + modelDir + " is closed");
         }
@@ -200,6 +241,10 @@ public final class FlowPicClassifier implements AutoCloseable {
         }
         if (scoresOut.length < (long) n * classes) {
             throw new IllegalArgumentException("scoresOut.length " + scoresOut.length + " < n*C = " + (long) n * classes);
+        }
+        if (flowTensor != null && (flows == null || flows.length < (long) n * FlowDescriptors.WIDTH)) {
+            throw new IllegalArgumentException("flows " + (flows == null ? "missing" : "length " + flows.length)
+                    + ", model " + modelDir + " needs n*" + FlowDescriptors.WIDTH + " = " + (long) n * FlowDescriptors.WIDTH);
         }
         if (n == 0) {
             return;
@@ -223,7 +268,17 @@ public final class FlowPicClassifier implements AutoCloseable {
             inputs.put(n, input);
         }
         input.copyFrom(src);
-        try (Result result = session.runner().feed(inputTensor, input).fetch(outputTensor).run()) {
+        Session.Runner runner = session.runner().feed(inputTensor, input);
+        if (flowTensor != null) {
+            TFloat32 flow = flowInputs.get(n);
+            if (flow == null) {
+                flow = TFloat32.tensorOf(Shape.of(n, FlowDescriptors.WIDTH));
+                flowInputs.put(n, flow);
+            }
+            flow.copyFrom(DataBuffers.of(flows, true, false).slice(0, (long) n * FlowDescriptors.WIDTH));
+            runner.feed(flowTensor, flow);
+        }
+        try (Result result = runner.fetch(outputTensor).run()) {
             Tensor out = result.get(0);
             if (!(out instanceof TFloat32 scores) || out.shape().numDimensions() != 2
                     || out.shape().get(0) != n || out.shape().get(1) != classes) {
@@ -274,6 +329,8 @@ public final class FlowPicClassifier implements AutoCloseable {
         closed = true;
         inputs.values().forEach(TFloat32::close);
         inputs.clear();
+        flowInputs.values().forEach(TFloat32::close);
+        flowInputs.clear();
         bundle.close();
     }
 }

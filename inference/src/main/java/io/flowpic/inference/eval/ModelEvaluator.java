@@ -2,6 +2,7 @@ package io.flowpic.inference.eval;
 
 import io.flowpic.flowtable.flow.FlowPicBlock;
 import io.flowpic.flowtable.flow.FlowPicSpec;
+import io.flowpic.inference.FlowDescriptors;
 import io.flowpic.inference.FlowPicClassifier;
 import io.flowpic.inference.ModelMetadata;
 import io.flowpic.inference.dataset.FlowCsvException;
@@ -37,6 +38,7 @@ public final class ModelEvaluator
     private final int cells;
     private final int classes;
     private final float[] counts;
+    private final float[] flows;
     private final int[] trueLabels;
     private final float[] scores;
     private int pending;
@@ -54,6 +56,7 @@ public final class ModelEvaluator
         this.cells = spec.cellsPerImage();
         this.classes = md.numClasses();
         this.counts = new float[this.batch * cells];
+        this.flows = new float[this.batch * FlowDescriptors.WIDTH];
         this.trueLabels = new int[this.batch];
         this.scores = new float[this.batch * classes];
     }
@@ -110,6 +113,7 @@ public final class ModelEvaluator
     private void add(final int truth, final FlowPicBlock block)
     {
         block.addCountsTo(counts, pending * cells);
+        FlowDescriptors.fill(block, flows, pending * FlowDescriptors.WIDTH);
         trueLabels[pending++] = truth;
         if (pending == batch)
         {
@@ -123,7 +127,7 @@ public final class ModelEvaluator
         {
             return;
         }
-        classifier.classify(counts, pending, scores);
+        classifier.classify(counts, flows, pending, scores);
         for (int i = 0; i < pending; i++)
         {
             int best = 0;

@@ -1,6 +1,7 @@
 package io.flowpic.sensor.pipeline;
 
 import io.flowpic.flowtable.flow.FlowPicBlock;
+import io.flowpic.inference.FlowDescriptors;
 import io.flowpic.inference.FlowPicClassifier;
 import io.flowpic.inference.ModelMetadata;
 import io.flowpic.sensor.journal.JournalWriter;
@@ -41,6 +42,7 @@ public final class InferenceAgent implements Agent
     private String[] labels;
     private AtomicLongArray labelCounts;
     private float[] counts;
+    private float[] flows;
     private float[] scores;
     private int batchCount;
     private long batchStartedNanos;
@@ -80,6 +82,7 @@ public final class InferenceAgent implements Agent
         labelCounts = new AtomicLongArray(labels.length);
         final int cells = metadata.resolution() * metadata.resolution();
         counts = new float[batchSize * cells];
+        flows = new float[batchSize * FlowDescriptors.WIDTH];
         scores = new float[batchSize * labels.length];
         record.modelId = metadata.modelId();
         modelId = metadata.modelId();
@@ -180,8 +183,9 @@ public final class InferenceAgent implements Agent
         for (int i = 0; i < n; i++)
         {
             batch[i].addCountsTo(counts, i * cells);
+            FlowDescriptors.fill(batch[i], flows, i * FlowDescriptors.WIDTH);
         }
-        classifier.classify(counts, n, scores);
+        classifier.classify(counts, flows, n, scores);
         counters.inferenceBatches.incrementRelease();
         final int classes = labels.length;
         for (int i = 0; i < n; i++)
