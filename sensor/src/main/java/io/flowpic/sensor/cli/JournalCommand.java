@@ -1,11 +1,10 @@
 package io.flowpic.sensor.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.flowpic.sensor.config.ConfigException;
-import io.flowpic.sensor.config.ConfigLoader;
 import io.flowpic.sensor.journal.JournalReader;
 import io.flowpic.sensor.journal.LabelRecord;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -33,11 +32,8 @@ final class JournalCommand
         @Spec
         CommandSpec spec;
 
-        @Option(names = "--journal", paramLabel = "DIR", description = "Journal directory (default: journal.path of --config).")
-        Path journal;
-
-        @Option(names = "--config", paramLabel = "FILE", description = "YAML config to take journal.path from.")
-        Path config;
+        @Mixin
+        JournalDirOptions where;
 
         @Option(names = "--follow", description = "Keep waiting for new records.")
         boolean follow;
@@ -49,18 +45,10 @@ final class JournalCommand
         {
             final PrintWriter out = spec.commandLine().getOut();
             final PrintWriter err = spec.commandLine().getErr();
-            Path dir = journal;
+            final Path dir = where.resolve(err);
             if (dir == null)
             {
-                try
-                {
-                    dir = Path.of(new ConfigLoader().load(config).journal().path());
-                }
-                catch (final ConfigException ex)
-                {
-                    err.println("flowpic: " + ex.getMessage());
-                    return ExitCodes.CONFIG_ERROR;
-                }
+                return ExitCodes.CONFIG_ERROR;
             }
             final ObjectMapper json = new ObjectMapper();
             try (JournalReader reader = new JournalReader(dir))

@@ -1,9 +1,8 @@
 package io.flowpic.sensor.cli;
 
-import io.flowpic.sensor.config.ConfigException;
-import io.flowpic.sensor.config.ConfigLoader;
 import io.flowpic.sensor.pipeline.CountersFile;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -22,11 +21,8 @@ final class StatCommand implements Callable<Integer>
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--journal", paramLabel = "DIR", description = "Journal directory of the sensor (default: journal.path of --config).")
-    Path journal;
-
-    @Option(names = "--config", paramLabel = "FILE", description = "YAML config to take journal.path from.")
-    Path config;
+    @Mixin
+    JournalDirOptions where;
 
     @Option(names = "--watch", paramLabel = "SECONDS", defaultValue = "0",
         description = "Repeat every SECONDS until interrupted (0 = print once).")
@@ -36,18 +32,10 @@ final class StatCommand implements Callable<Integer>
     {
         final PrintWriter out = spec.commandLine().getOut();
         final PrintWriter err = spec.commandLine().getErr();
-        Path dir = journal;
+        final Path dir = where.resolve(err);
         if (dir == null)
         {
-            try
-            {
-                dir = Path.of(new ConfigLoader().load(config).journal().path());
-            }
-            catch (final ConfigException ex)
-            {
-                err.println("flowpic: " + ex.getMessage());
-                return ExitCodes.CONFIG_ERROR;
-            }
+            return ExitCodes.CONFIG_ERROR;
         }
         try (CountersFile file = CountersFile.open(dir.resolve(CountersFile.FILE_NAME)))
         {
