@@ -117,6 +117,52 @@ class TrainerTest
     }
 
     @Test
+    void trainsWithStatisticsAndTransportIntoAModelTheSensorLoads() throws Exception
+    {
+        final Path[] files = SyntheticFlows.write(dir, 10, 3, 11);
+        final TrainingOptions options = new TrainingOptions()
+            .outputDir(dir.resolve("model"))
+            .modelName("synthetic-ist")
+            .features(Features.parse("image+stats+transport"))
+            .resolution(32).blockSeconds(15).minPackets(5)
+            .epochs(12).patience(4).batchSize(32).learningRate(2e-3f)
+            .validationFraction(0.3).seed(5).progress(null);
+        for (final Path f : files)
+        {
+            options.addFile(f);
+        }
+        final TrainingResult result = Trainer.train(options);
+        assertTrue(result.validation().accuracy() > 0.8, "validation accuracy " + result.validation().accuracy());
+        final JsonNode report = new ObjectMapper().readTree(dir.resolve("model/" + Trainer.REPORT_FILE).toFile());
+        assertEquals("image+stats+transport", report.at("/parameters/features").asText());
+        final io.flowpic.inference.ModelMetadata meta = io.flowpic.inference.ModelMetadata.read(dir.resolve("model"));
+        assertEquals("flow", meta.flowInputName());
+
+        // The sensor's classifier, fed through FlowDescriptors, gives the validation figures the trainer reported.
+        try (io.flowpic.inference.FlowPicClassifier classifier = io.flowpic.inference.FlowPicClassifier.load(dir.resolve("model")))
+        {
+            assertTrue(classifier.needsFlows());
+            final io.flowpic.inference.eval.ModelEvaluator evaluator = new io.flowpic.inference.eval.ModelEvaluator(
+                classifier, options.spec().minPackets(), 16);
+            final Set<String> valPcaps = names(report.at("/split/validation/pcapNames"));
+            for (int c = 0; c < files.length; c++)
+            {
+                final int label = evaluator.labelIndex(files[c].getFileName().toString().replace(".csv.gz", ""));
+                for (final FlowSession session : FlowCsvReader.readAll(files[c], false))
+                {
+                    if (valPcaps.contains(session.pcapName()))
+                    {
+                        evaluator.addSession(label, session);
+                    }
+                }
+            }
+            final Evaluation sensor = evaluator.finish();
+            assertEquals(result.validation().total(), sensor.total());
+            assertEquals(result.validation().accuracy(), sensor.accuracy(), 1e-9);
+        }
+    }
+
+    @Test
     void refusesANonEmptyOutputDir() throws Exception
     {
         final Path[] files = SyntheticFlows.write(dir, 2, 1, 1);
