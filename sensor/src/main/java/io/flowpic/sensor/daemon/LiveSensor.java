@@ -138,7 +138,7 @@ public final class LiveSensor implements AutoCloseable
                 sensor.metrics = MetricsServer.start(config.metrics().bind(), config.metrics().port(),
                     new PrometheusFormatter(sensor.counters, sensor::modelId,
                         () -> (int)sensor.counters.flowTable.flowsActive.get()),
-                    sensor::healthy);
+                    sensor::healthProblem);
             }
             catch (final IOException ex)
             {
@@ -191,11 +191,34 @@ public final class LiveSensor implements AutoCloseable
         return flowAgent.activeFlows();
     }
 
-    /** Capture thread and both agents alive. */
+    /** Capture thread and both agents alive, and the journal taking records. */
     public boolean healthy()
     {
-        return !stopped && capture.isRunning() && agentError.get() == null &&
-            !flowRunner.isClosed() && !inferenceRunner.isClosed();
+        return healthProblem() == null;
+    }
+
+    /** Why the sensor is not healthy, for /healthz to say; null when it is. */
+    public String healthProblem()
+    {
+        if (stopped)
+        {
+            return "stopped";
+        }
+        if (!capture.isRunning())
+        {
+            return "capture not running" + (capture.failure() == null ? "" : ": " + capture.failure());
+        }
+        final Throwable error = agentError.get();
+        if (error != null || flowRunner.isClosed() || inferenceRunner.isClosed())
+        {
+            return "agent stopped" + (error == null ? "" : ": " + error);
+        }
+        if (!journal.spaceAvailable())
+        {
+            return "journal refusing records: free disk below journal.min-free-mb (" + (journal.minFreeBytes() >> 20) +
+                " MiB)";
+        }
+        return null;
     }
 
     /** Periodic housekeeping from the main thread: kernel statistics and failure reports. */

@@ -39,7 +39,8 @@ public final class JournalWriter implements AutoCloseable
     private final long retentionMillis;
     private long nextSpaceCheckNanos;
     private long nextRetentionCheckNanos;
-    private boolean spaceAvailable = true;
+    /** Read by the health check on another thread; written at most once per space-check interval. */
+    private volatile boolean spaceAvailable;
 
     public JournalWriter(final Path directory, final RollCycle rollCycle) throws IOException
     {
@@ -67,6 +68,8 @@ public final class JournalWriter implements AutoCloseable
         this.minFreeBytes = minFreeBytes;
         this.retentionMillis = TimeUnit.HOURS.toMillis(retentionHours);
         store = Files.getFileStore(directory);
+        spaceAvailable = usableSpace() >= minFreeBytes;
+        nextSpaceCheckNanos = System.nanoTime() + SPACE_CHECK_INTERVAL_NANOS;
         queue = SingleChronicleQueueBuilder.binary(directory).rollCycle(rollCycle).build();
         appender = queue.createAppender();
     }
@@ -114,6 +117,21 @@ public final class JournalWriter implements AutoCloseable
             }
         }
         return true;
+    }
+
+    /**
+     * False while appends are refused for want of free disk (as of the last check, done at open and then at
+     * most once per interval on append), for health checks to report.
+     */
+    public boolean spaceAvailable()
+    {
+        return spaceAvailable;
+    }
+
+    /** The free-space floor below which appends are refused. */
+    public long minFreeBytes()
+    {
+        return minFreeBytes;
     }
 
     private long usableSpace()

@@ -39,7 +39,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * Serves {@code GET /metrics} (Prometheus text format 0.0.4) and {@code GET /healthz} over HTTP/1.1
@@ -72,10 +72,12 @@ public final class MetricsServer implements AutoCloseable
     /**
      * Binds {@code bind:port} (port 0 = ephemeral, see {@link #boundPort()}) and starts serving.
      *
+     * @param health returns why the sensor is unhealthy (the 503 body of /healthz), or null when it is healthy
+     *
      * @throws IOException naming {@code bind:port} when the address does not resolve or cannot be bound.
      */
     public static MetricsServer start(
-        final String bind, final int port, final PrometheusFormatter formatter, final BooleanSupplier health)
+        final String bind, final int port, final PrometheusFormatter formatter, final Supplier<String> health)
         throws IOException
     {
         Objects.requireNonNull(formatter, "formatter");
@@ -169,9 +171,10 @@ public final class MetricsServer implements AutoCloseable
     private static final class Handler extends SimpleChannelInboundHandler<FullHttpRequest>
     {
         private final PrometheusFormatter formatter;
-        private final BooleanSupplier health;
+        /** Returns why the sensor is unhealthy, or null when it is healthy. */
+        private final Supplier<String> health;
 
-        Handler(final PrometheusFormatter formatter, final BooleanSupplier health)
+        Handler(final PrometheusFormatter formatter, final Supplier<String> health)
         {
             this.formatter = formatter;
             this.health = health;
@@ -236,17 +239,17 @@ public final class MetricsServer implements AutoCloseable
             }
             else
             {
-                boolean healthy;
+                String problem;
                 try
                 {
-                    healthy = health.getAsBoolean();
+                    problem = health.get();
                 }
                 catch (final RuntimeException ex)
                 {
-                    healthy = false;
+                    problem = "health check failed: " + ex;
                 }
-                respond(ctx, request, healthy ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE,
-                    healthy ? "ok\n" : "unhealthy\n", keepAlive, head);
+                respond(ctx, request, problem == null ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE,
+                    problem == null ? "ok\n" : "unhealthy: " + problem + "\n", keepAlive, head);
             }
         }
 

@@ -232,4 +232,23 @@ class LiveSensorVethTest
             }
         }
     }
+
+    @Test
+    void healthzSaysWhenTheJournalRefusesRecordsForWantOfDisk() throws Exception
+    {
+        try (VethPair pair = VethPair.create())
+        {
+            final Path model = TestModels.write(dir.resolve("model"), 32, 15, "disk-fixed");
+            // 1 TiB free is more than this file system has: every record would be refused.
+            try (LiveSensor sensor = LiveSensor.start(new ConfigLoader().load(writeConfig(dir, pair, model,
+                "  min-free-mb: 1048576\nmetrics:\n  bind: 127.0.0.1\n  port: 0")), null,
+                new PrintWriter(new StringWriter())))
+            {
+                final String health = get(sensor.metricsPort(), "/healthz");
+                assertTrue(health.startsWith("503\nunhealthy: journal refusing records"), health);
+                assertTrue(health.contains("journal.min-free-mb (1048576 MiB)"), health);
+                assertTrue(sensor.healthProblem().startsWith("journal refusing records"));
+            }
+        }
+    }
 }

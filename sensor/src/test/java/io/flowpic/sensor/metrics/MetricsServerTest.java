@@ -24,7 +24,6 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -47,7 +46,7 @@ class MetricsServerTest
 
     private final SensorCounters counters = SensorCounters.standalone();
     private final AtomicReference<String> modelId = new AtomicReference<>("mini-32x15-\"v1\"");
-    private final AtomicBoolean healthy = new AtomicBoolean(true);
+    private final java.util.concurrent.atomic.AtomicReference<String> problem = new java.util.concurrent.atomic.AtomicReference<>();
     private MetricsServer server;
     private HttpClient client;
     private String base;
@@ -57,7 +56,7 @@ class MetricsServerTest
     {
         final PrometheusFormatter formatter =
             new PrometheusFormatter(counters, modelId::get, () -> (int)counters.flowTable.flowsActive.get());
-        server = MetricsServer.start("127.0.0.1", 0, formatter, healthy::get);
+        server = MetricsServer.start("127.0.0.1", 0, formatter, problem::get);
         base = "http://127.0.0.1:" + server.boundPort();
         client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     }
@@ -167,10 +166,11 @@ class MetricsServerTest
         HttpResponse<String> response = get("/healthz");
         assertEquals(200, response.statusCode());
         assertEquals("ok", response.body().trim());
-        healthy.set(false);
+        problem.set("journal refusing records");
         response = get("/healthz");
         assertEquals(503, response.statusCode());
-        healthy.set(true);
+        assertEquals("unhealthy: journal refusing records", response.body().trim(), "the body says why");
+        problem.set(null);
         assertEquals(200, get("/healthz").statusCode());
     }
 
@@ -264,11 +264,11 @@ class MetricsServerTest
             final int port = taken.getLocalPort();
             final PrometheusFormatter formatter = new PrometheusFormatter(counters, () -> "m", () -> 0);
             final IOException ex = assertThrows(IOException.class,
-                () -> MetricsServer.start("127.0.0.1", port, formatter, () -> true));
+                () -> MetricsServer.start("127.0.0.1", port, formatter, () -> null));
             assertTrue(ex.getMessage().contains("127.0.0.1:" + port), ex.getMessage());
         }
         final IOException unresolved = assertThrows(IOException.class, () -> MetricsServer.start(
-            "no-such-host.invalid", 9464, new PrometheusFormatter(counters, () -> "m", () -> 0), () -> true));
+            "no-such-host.invalid", 9464, new PrometheusFormatter(counters, () -> "m", () -> 0), () -> null));
         assertTrue(unresolved.getMessage().contains("no-such-host.invalid:9464"), unresolved.getMessage());
     }
 
