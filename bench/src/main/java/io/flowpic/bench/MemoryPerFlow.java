@@ -62,8 +62,8 @@ public final class MemoryPerFlow
         final long reserved = table.reservedBytes();
         System.out.printf("MemoryPerFlow R=%d flows=%d maxFlows=%d maxOpenPackets=%d%n",
             resolution, flows, maxFlows, maxOpenPackets);
-        System.out.printf("  active flows %d, blocks finished %d, flows rejected %d, cells dropped (pool full) %d%n",
-            active, blocks[0], counters.flowsRejectedTableFull.get(), counters.cellsDroppedPoolFull.get());
+        System.out.printf("  active flows %d, blocks finished %d, packets rejected (table full) %d, cells dropped (pool full) %d%n",
+            active, blocks[0], counters.packetsRejectedTableFull.get(), counters.cellsDroppedPoolFull.get());
         System.out.printf("  %-18s %14s %14s %14s%n", "", "heap-after-GC", "direct", "VmRSS");
         print("before table", before);
         print("empty table", empty);

@@ -209,7 +209,7 @@ public final class FlowTable
             {
                 if (size >= maxFlows)
                 {
-                    counters.flowsRejectedTableFull.incrementRelease();
+                    counters.packetsRejectedTableFull.incrementRelease();
                     return;
                 }
                 slots.putLong(offset + SRC_HI, srcHi);

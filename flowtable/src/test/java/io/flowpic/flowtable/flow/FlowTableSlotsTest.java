@@ -164,7 +164,7 @@ class FlowTableSlotsTest
         while (seen.containsKey(extra));
         extra.send(table, T0 + maxFlows);
         extra.send(table, T0 + maxFlows + 1);
-        assertEquals(2, counters.flowsRejectedTableFull.get(), "both packets of the refused flow counted");
+        assertEquals(2, counters.packetsRejectedTableFull.get(), "both packets of the refused flow counted");
         assertEquals(-1, extra.indexIn(table));
         assertEquals(maxFlows, table.activeFlows());
 
@@ -325,7 +325,7 @@ class FlowTableSlotsTest
         {
             key.send(table, t++);
         }
-        assertEquals(0, counters.flowsRejectedTableFull.get());
+        assertEquals(0, counters.packetsRejectedTableFull.get());
         table.flushAll();
         long packets = 0;
         for (final FlowPicBlock block : listener.all())
@@ -445,7 +445,7 @@ class FlowTableSlotsTest
             assertEquals(lastSeen.containsKey(key), key.indexIn(table) >= 0);
         }
         assertEquals(FlowTable.maxSlotCount(maxFlows), table.slotCount(), "grew to the final capacity");
-        assertEquals(rejected, counters.flowsRejectedTableFull.get());
+        assertEquals(rejected, counters.packetsRejectedTableFull.get());
         assertEquals(closedIdle, counters.flowsClosedIdle.get());
         assertEquals(created, counters.flowsCreated.get());
         assertTrue(rejected > 0, "the table ran full");
