@@ -32,7 +32,7 @@ public final class MemoryPerFlow
     {
     }
 
-    public static void main(final String[] args) throws IOException
+    public static void main(final String[] args) throws IOException, InterruptedException
     {
         final int resolution = args.length > 0 ? Integer.parseInt(args[0]) : 32;
         final int flows = args.length > 1 ? Integer.parseInt(args[1]) : 1_000_000;
@@ -62,8 +62,8 @@ public final class MemoryPerFlow
         final long reserved = table.reservedBytes();
         System.out.printf("MemoryPerFlow R=%d flows=%d maxFlows=%d maxOpenPackets=%d%n",
             resolution, flows, maxFlows, maxOpenPackets);
-        System.out.printf("  active flows %d, blocks finished %d, flows rejected %d, cells dropped (pool full) %d%n",
-            active, blocks[0], counters.flowsRejectedTableFull.get(), counters.cellsDroppedPoolFull.get());
+        System.out.printf("  active flows %d, blocks finished %d, packets rejected (table full) %d, cells dropped (pool full) %d%n",
+            active, blocks[0], counters.packetsRejectedTableFull.get(), counters.cellsDroppedPoolFull.get());
         System.out.printf("  %-18s %14s %14s %14s%n", "", "heap-after-GC", "direct", "VmRSS");
         print("before table", before);
         print("empty table", empty);
@@ -71,8 +71,9 @@ public final class MemoryPerFlow
         final long heapTable = filled.heap - before.heap;
         final long directTable = filled.direct - before.direct;
         final long rssTable = filled.rss - before.rss;
-        System.out.printf("  reservedBytes() %,d B  (slots %,d B direct + cell pool %,d B heap)%n",
-            reserved, directTable, reserved - directTable);
+        final long slotBytes = table.slotCount() * 96L;
+        System.out.printf("  reservedBytes() %,d B  (%,d slots = %,d B direct + cell pool %,d B heap); direct Δ %,d B%n",
+            reserved, table.slotCount(), slotBytes, reserved - slotBytes, directTable);
         System.out.printf("  table heap+direct %,d B = %.1f MiB; RSS growth %,d B = %.1f MiB; total RSS %.1f MiB%n",
             heapTable + directTable, (heapTable + directTable) / 1048576.0, rssTable, rssTable / 1048576.0,
             filled.rss / 1048576.0);
@@ -89,22 +90,36 @@ public final class MemoryPerFlow
         System.out.printf("  %-18s %,14d %,14d %,14d%n", name, s.heap, s.direct, s.rss);
     }
 
-    static Snapshot snapshot() throws IOException
+    static Snapshot snapshot() throws IOException, InterruptedException
     {
         final MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
-        for (int i = 0; i < 3; i++)
+        // The slot slabs a growing table dropped are direct buffers freed by their Cleaner after a GC, on
+        // another thread: collect until the direct figure stops changing.
+        long direct = -1;
+        for (int i = 0; i < 50; i++)
         {
             System.gc();
+            Thread.sleep(20);
+            final long now = directBytes();
+            if (now == direct)
+            {
+                break;
+            }
+            direct = now;
         }
-        long direct = 0;
+        return new Snapshot(memory.getHeapMemoryUsage().getUsed(), direct, rssBytes());
+    }
+
+    static long directBytes()
+    {
         for (final BufferPoolMXBean pool : ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class))
         {
             if (pool.getName().equals("direct"))
             {
-                direct = pool.getMemoryUsed();
+                return pool.getMemoryUsed();
             }
         }
-        return new Snapshot(memory.getHeapMemoryUsage().getUsed(), direct, rssBytes());
+        return 0;
     }
 
     static long rssBytes() throws IOException

@@ -182,13 +182,13 @@ public class PacketPathBench
     public void tearDown()
     {
         System.out.printf("%n[PacketPathBench flows=%d] packets=%d not-decoded=%d active=%d created=%d " +
-                "blocks=%d (qualifying %d, cells %d, %.1f packets/block) rejected=%d cells-dropped=%d reserved=%d B%n",
+                "blocks=%d (qualifying %d, cells %d, %.1f packets/block) rejected-packets=%d cells-dropped=%d reserved=%d B%n",
             flows, packets, notOk, table.activeFlows(), counters.flowsCreated.get(), listener.blocks,
             listener.qualifying, listener.cells, listener.blocks == 0 ? 0.0 : (double)listener.cells / listener.blocks,
-            counters.flowsRejectedTableFull.get(), counters.cellsDroppedPoolFull.get(), table.reservedBytes());
-        if (notOk != 0 || counters.flowsRejectedTableFull.get() != 0 || counters.cellsDroppedPoolFull.get() != 0)
+            counters.packetsRejectedTableFull.get(), counters.cellsDroppedPoolFull.get(), table.reservedBytes());
+        if (notOk != 0 || counters.packetsRejectedTableFull.get() != 0 || counters.cellsDroppedPoolFull.get() != 0)
         {
-            throw new IllegalStateException("benchmark setup broken: packets not decoded, flows rejected or cells dropped");
+            throw new IllegalStateException("benchmark setup broken: packets not decoded, packets of flows refused or cells dropped");
         }
     }
 }

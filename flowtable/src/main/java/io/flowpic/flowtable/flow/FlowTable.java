@@ -1,6 +1,5 @@
 package io.flowpic.flowtable.flow;
 
-import org.agrona.BitUtil;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.nio.ByteBuffer;
@@ -9,8 +8,12 @@ import java.nio.ByteBuffer;
  * Unidirectional flows keyed by 5-tuple, each accumulating its current FlowPic block.
  * <p>
  * Single writer. Open addressing with linear probing over one off-heap slab (no per-flow objects,
- * no boxing); deletion by backward shift so no tombstones accumulate. Capacity is fixed: when full,
- * a new flow is counted as rejected rather than growing towards an OOM.
+ * no boxing); deletion by backward shift so no tombstones accumulate. Capacity is bounded: when
+ * max flows are held, each packet of a new flow is counted as rejected rather than growing towards an OOM.
+ * <p>
+ * The slot count need not be a power of two (the final capacity is {@code ceil(4/3 * maxFlows)}, load
+ * factor at most 0.75, so no rounding waste): a hash maps to its home slot by multiply-shift range
+ * reduction of its high 32 bits, and probes wrap at the end of the slab by a compare, not a mask.
  * <p>
  * Blocks are aligned to each flow's first packet and do not overlap. A block finishes when the
  * clock passes its end (any packet or a sweep can move the clock), when its flow goes idle, or at
@@ -43,12 +46,11 @@ public final class FlowTable
     private final long idleTimeoutNanos;
     /** Slots the table starts with; it doubles as flows arrive, up to what max flows needs. */
     static final int INITIAL_SLOTS = 1024;
-    /** Keeps the slab within one UnsafeBuffer (int-indexed): 2^24 slots of 96 bytes. */
+    /** Keeps the slab within one UnsafeBuffer (int-indexed): 16,000,000 slots of 96 bytes. */
     public static final int MAX_FLOWS = 12_000_000;
 
     private final int maxSlotCount;
     private UnsafeBuffer slots;
-    private int mask;
     private int slotCount;
     private int growThreshold;
     private final PacketCellPool cellPool;
@@ -79,11 +81,19 @@ public final class FlowTable
         this.idleTimeoutNanos = idleTimeoutNanos;
         this.counters = counters;
         this.listener = listener;
-        // Load factor <= 0.75 keeps linear probe chains short. Memory is committed as flows arrive
-        // (doubling), so a replay of a small file or a quiet link does not pay for max-flows up front.
-        maxSlotCount = BitUtil.findNextPositivePowerOfTwo(Math.max(2, (int)((maxFlows * 4L + 2) / 3)));
+        // Load factor <= 0.75 keeps linear probe chains short; the final capacity is exactly
+        // ceil(4/3 * maxFlows), not rounded up to a power of two. Memory is committed as flows arrive
+        // (doubling, then one last step to the final capacity), so a replay of a small file or a quiet
+        // link does not pay for max-flows up front. maxSlotCount > maxFlows: a probe always meets an empty slot.
+        maxSlotCount = maxSlotCount(maxFlows);
         allocateSlots(Math.min(INITIAL_SLOTS, maxSlotCount));
         cellPool = new PacketCellPool(maxOpenPackets);
+    }
+
+    /** The final slot count for {@code maxFlows}: ceil(4/3 * maxFlows), at least 2. */
+    static int maxSlotCount(final int maxFlows)
+    {
+        return Math.max(2, (int)((maxFlows * 4L + 2) / 3));
     }
 
     public FlowPicSpec spec()
@@ -104,12 +114,14 @@ public final class FlowTable
     private void allocateSlots(final int count)
     {
         slotCount = count;
-        mask = count - 1;
         slots = new UnsafeBuffer(ByteBuffer.allocateDirect(count * SLOT_LENGTH));
         growThreshold = count == maxSlotCount ? Integer.MAX_VALUE : (int)(count * 3L / 4);
     }
 
-    /** Doubles the slot array and re-inserts every flow. Rare: only while the flow count climbs. */
+    /**
+     * Doubles the slot array (the last step only up to the final capacity) and re-inserts every flow. Rare:
+     * only while the flow count climbs.
+     */
     private void grow()
     {
         final UnsafeBuffer old = slots;
@@ -123,11 +135,15 @@ public final class FlowTable
             {
                 continue;
             }
-            int index = (int)hash(old.getLong(from + SRC_HI), old.getLong(from + SRC_LO), old.getLong(from + DST_HI),
-                old.getLong(from + DST_LO), old.getInt(from + PORTS), meta) & mask;
+            final int count = slotCount;
+            int index = home(hash(old.getLong(from + SRC_HI), old.getLong(from + SRC_LO), old.getLong(from + DST_HI),
+                old.getLong(from + DST_LO), old.getInt(from + PORTS), meta), count);
             while (slots.getInt(index * SLOT_LENGTH + META) != 0)
             {
-                index = (index + 1) & mask;
+                if (++index == count)
+                {
+                    index = 0;
+                }
             }
             slots.putBytes(index * SLOT_LENGTH, old, from, SLOT_LENGTH);
         }
@@ -182,7 +198,8 @@ public final class FlowTable
         }
         final int ports = (srcPort << 16) | (dstPort & 0xFFFF);
         final int meta = USED | (ipVersion << 8) | (protocol << 16);
-        int index = (int)hash(srcHi, srcLo, dstHi, dstLo, ports, meta) & mask;
+        final int count = slotCount;
+        int index = home(hash(srcHi, srcLo, dstHi, dstLo, ports, meta), count);
         int offset;
         while (true)
         {
@@ -192,7 +209,7 @@ public final class FlowTable
             {
                 if (size >= maxFlows)
                 {
-                    counters.flowsRejectedTableFull.incrementRelease();
+                    counters.packetsRejectedTableFull.incrementRelease();
                     return;
                 }
                 slots.putLong(offset + SRC_HI, srcHi);
@@ -227,7 +244,10 @@ public final class FlowTable
                 }
                 break;
             }
-            index = (index + 1) & mask;
+            if (++index == count)
+            {
+                index = 0;
+            }
         }
         addPacket(offset, ipLength, timestampNanos);
     }
@@ -405,8 +425,9 @@ public final class FlowTable
 
     private void remove(final int removedIndex)
     {
+        final int count = slotCount;
         int hole = removedIndex;
-        int index = (removedIndex + 1) & mask;
+        int index = removedIndex + 1 == count ? 0 : removedIndex + 1;
         while (true)
         {
             final int offset = index * SLOT_LENGTH;
@@ -415,24 +436,151 @@ public final class FlowTable
             {
                 break;
             }
-            final int home = (int)hash(
+            final int home = home(hash(
                 slots.getLong(offset + SRC_HI), slots.getLong(offset + SRC_LO),
                 slots.getLong(offset + DST_HI), slots.getLong(offset + DST_LO),
-                slots.getInt(offset + PORTS), meta) & mask;
-            // Move the entry into the hole if its home is not cyclically within (hole, index].
-            if (((index - home) & mask) >= ((index - hole) & mask))
+                slots.getInt(offset + PORTS), meta), count);
+            // Move the entry into the hole if its home is not cyclically within (hole, index]: its probe
+            // distance is at least the hole's distance back from it (both taken modulo the slot count).
+            int fromHome = index - home;
+            if (fromHome < 0)
+            {
+                fromHome += count;
+            }
+            int fromHole = index - hole;
+            if (fromHole < 0)
+            {
+                fromHole += count;
+            }
+            if (fromHome >= fromHole)
             {
                 slots.putBytes(hole * SLOT_LENGTH, slots, offset, SLOT_LENGTH);
                 hole = index;
             }
-            index = (index + 1) & mask;
+            if (++index == count)
+            {
+                index = 0;
+            }
         }
         slots.setMemory(hole * SLOT_LENGTH, SLOT_LENGTH, (byte)0);
         size--;
         counters.flowsActive.setRelease(size);
     }
 
-    private static long hash(
+    /** Slot index holding the flow, or -1. For tests and diagnostics; the packet path inlines the same probe. */
+    int indexOf(
+        final int ipVersion,
+        final int protocol,
+        final long srcHi,
+        final long srcLo,
+        final long dstHi,
+        final long dstLo,
+        final int srcPort,
+        final int dstPort)
+    {
+        final int ports = (srcPort << 16) | (dstPort & 0xFFFF);
+        final int meta = USED | (ipVersion << 8) | (protocol << 16);
+        final int count = slotCount;
+        int index = homeSlot(count, ipVersion, protocol, srcHi, srcLo, dstHi, dstLo, srcPort, dstPort);
+        for (int probes = 0; probes < count; probes++)
+        {
+            final int offset = index * SLOT_LENGTH;
+            final int slotMeta = slots.getInt(offset + META);
+            if (slotMeta == 0)
+            {
+                return -1;
+            }
+            if (slotMeta == meta &&
+                slots.getInt(offset + PORTS) == ports &&
+                slots.getLong(offset + SRC_LO) == srcLo &&
+                slots.getLong(offset + DST_LO) == dstLo &&
+                slots.getLong(offset + SRC_HI) == srcHi &&
+                slots.getLong(offset + DST_HI) == dstHi)
+            {
+                return index;
+            }
+            if (++index == count)
+            {
+                index = 0;
+            }
+        }
+        return -1;
+    }
+
+    /** Home slot of a flow in a table of {@code slotCount} slots. For tests. */
+    static int homeSlot(
+        final int slotCount,
+        final int ipVersion,
+        final int protocol,
+        final long srcHi,
+        final long srcLo,
+        final long dstHi,
+        final long dstLo,
+        final int srcPort,
+        final int dstPort)
+    {
+        final int ports = (srcPort << 16) | (dstPort & 0xFFFF);
+        final int meta = USED | (ipVersion << 8) | (protocol << 16);
+        return home(hash(srcHi, srcLo, dstHi, dstLo, ports, meta), slotCount);
+    }
+
+    /**
+     * Checks the open-addressing invariants, for tests: the used slots number {@link #activeFlows()}, at least
+     * one slot is empty, and every flow is reachable from its home slot (no empty slot cyclically between its
+     * home and its slot).
+     *
+     * @throws IllegalStateException naming the first violation.
+     */
+    void verifySlots()
+    {
+        final int count = slotCount;
+        int used = 0;
+        for (int index = 0; index < count; index++)
+        {
+            final int offset = index * SLOT_LENGTH;
+            final int meta = slots.getInt(offset + META);
+            if (meta == 0)
+            {
+                continue;
+            }
+            used++;
+            int probe = home(hash(
+                slots.getLong(offset + SRC_HI), slots.getLong(offset + SRC_LO),
+                slots.getLong(offset + DST_HI), slots.getLong(offset + DST_LO),
+                slots.getInt(offset + PORTS), meta), count);
+            while (probe != index)
+            {
+                if (slots.getInt(probe * SLOT_LENGTH + META) == 0)
+                {
+                    throw new IllegalStateException("flow in slot " + index + " of " + count +
+                        " is unreachable: empty slot " + probe + " on its probe path");
+                }
+                if (++probe == count)
+                {
+                    probe = 0;
+                }
+            }
+        }
+        if (used != size)
+        {
+            throw new IllegalStateException(used + " used slots but " + size + " active flows");
+        }
+        if (used >= count)
+        {
+            throw new IllegalStateException("no empty slot among " + count);
+        }
+    }
+
+    /**
+     * Home slot of a hash in a table of {@code slotCount} slots: multiply-shift range reduction (Lemire) of the
+     * hash's high 32 bits (the well-mixed product bits), uniform for any slot count, power of two or not.
+     */
+    static int home(final long hash, final int slotCount)
+    {
+        return (int)(((hash >>> 32) * slotCount) >>> 32);
+    }
+
+    static long hash(
         final long srcHi, final long srcLo, final long dstHi, final long dstLo, final int ports, final int meta)
     {
         long h = srcHi * 0x9E3779B97F4A7C15L;

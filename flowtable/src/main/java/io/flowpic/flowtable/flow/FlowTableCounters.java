@@ -14,7 +14,11 @@ public final class FlowTableCounters
 {
     public final AtomicCounter flowsCreated;
     public final AtomicCounter flowsActive;
-    public final AtomicCounter flowsRejectedTableFull;
+    /**
+     * Packets of new flows refused because max flows were held: every packet of a refused flow counts (the
+     * table keeps no state for flows it refuses, so it cannot tell their first packet from later ones).
+     */
+    public final AtomicCounter packetsRejectedTableFull;
     public final AtomicCounter flowsClosedIdle;
     public final AtomicCounter packetsOutOfOrder;
     public final AtomicCounter cellsDroppedPoolFull;
@@ -23,7 +27,7 @@ public final class FlowTableCounters
     {
         flowsCreated = counters.newCounter("flows_created");
         flowsActive = counters.newCounter("flows_active");
-        flowsRejectedTableFull = counters.newCounter("flows_rejected_table_full");
+        packetsRejectedTableFull = counters.newCounter("packets_rejected_table_full");
         flowsClosedIdle = counters.newCounter("flows_closed_idle");
         packetsOutOfOrder = counters.newCounter("packets_out_of_order");
         cellsDroppedPoolFull = counters.newCounter("cells_dropped_pool_full");

@@ -160,7 +160,7 @@ class FlowTableTest
     }
 
     @Test
-    void fullTableRejectsNewFlowsAndCountsThem()
+    void fullTableRejectsNewFlowsAndCountsTheirPackets()
     {
         final FlowTable table = table(32, 15, 1, 4);
         for (int port = 1; port <= 6; port++)
@@ -168,7 +168,9 @@ class FlowTableTest
             packet(table, port, 100, T0);
         }
         assertEquals(4, table.activeFlows());
-        assertEquals(2, counters.flowsRejectedTableFull.get());
+        assertEquals(2, counters.packetsRejectedTableFull.get());
+        packet(table, 6, 100, T0 + 1);                       // a refused flow's every packet counts
+        assertEquals(3, counters.packetsRejectedTableFull.get());
         packet(table, 1, 100, T0 + 1);                       // existing flows still update
         table.flushAll();
         assertEquals(4, listener.qualified.size());
@@ -237,7 +239,7 @@ class FlowTableTest
             assertTrue(block.endNanos - block.startNanos == 15 * S);
         }
         assertEquals(expectedPackets, actual);
-        assertEquals(0, counters.flowsRejectedTableFull.get());
+        assertEquals(0, counters.packetsRejectedTableFull.get());
         assertTrue(counters.flowsClosedIdle.get() > 0, "the workload must exercise idle removal");
     }
 
@@ -265,7 +267,7 @@ class FlowTableTest
             assertEquals(20, block.packets, "no packet of an established flow was lost to the flood");
         }
         // The table held 1000 flows: 100 established + 900 scan probes; the rest were refused and counted.
-        assertEquals(20 * 1000 - 900, counters.flowsRejectedTableFull.get());
+        assertEquals(20 * 1000 - 900, counters.packetsRejectedTableFull.get());
         assertEquals(900, listener.tooSmall.size());
     }
 

@@ -94,10 +94,11 @@ final class RunCommand implements Callable<Integer>
                 }
             }
             err.printf("flowpic: stopped; packets captured %d (decoded %d, malformed %d, skipped %d, ring drops %d), " +
-                "kernel drops %d; flows created %d, rejected %d; blocks classified %d, too small %d, dropped %d; " +
+                "kernel drops %d; flows created %d, packets of flows refused (table full) %d; " +
+                "blocks classified %d, too small %d, dropped %d; " +
                 "journal records %d, refused %d%n",
                 c.packetsReceived.get(), c.packetsDecoded.get(), malformed, skipped, c.packetsRingDropped.get(),
-                c.kernelDropped.get(), c.flowTable.flowsCreated.get(), c.flowTable.flowsRejectedTableFull.get(),
+                c.kernelDropped.get(), c.flowTable.flowsCreated.get(), c.flowTable.packetsRejectedTableFull.get(),
                 c.blocksClassified.get(), c.blocksTooSmall.get(), c.blocksDropped.get(), c.journalRecords.get(),
                 c.journalErrors.get());
             err.flush();

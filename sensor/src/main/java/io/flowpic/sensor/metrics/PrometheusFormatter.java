@@ -62,9 +62,10 @@ public final class PrometheusFormatter
         gauge(out, "flowpic_flows_active", "Unidirectional flows currently in the flow table.",
             activeFlows.getAsInt());
         counter(out, "flowpic_flows_created_total", "Unidirectional flows created.", flows.flowsCreated);
-        counter(out, "flowpic_flows_rejected_total",
-            "New flows refused because the flow table was full (flow-table.max-flows).",
-            flows.flowsRejectedTableFull);
+        counter(out, "flowpic_packets_flow_table_full_total",
+            "Packets of new flows refused because the flow table was full (flow-table.max-flows); " +
+                "every packet of a refused flow counts, so this is not a count of flows.",
+            flows.packetsRejectedTableFull);
         counter(out, "flowpic_flows_closed_idle_total",
             "Flows closed after flow-table.idle-timeout-seconds without a packet.", flows.flowsClosedIdle);
         counter(out, "flowpic_cells_dropped_total",

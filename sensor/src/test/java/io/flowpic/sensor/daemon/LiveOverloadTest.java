@@ -83,7 +83,7 @@ class LiveOverloadTest
                 assertEquals(captured, c.packetsDecoded.get() + malformed + skipped + c.packetsRingDropped.get(),
                     "every captured packet is decoded or counted by reason");
                 assertEquals(1000, c.flowTable.flowsCreated.get(), "the table held its 1,000 flows, no more");
-                assertTrue(c.flowTable.flowsRejectedTableFull.get() > 0, "new flows beyond it are refused");
+                assertTrue(c.flowTable.packetsRejectedTableFull.get() > 0, "new flows beyond it are refused");
                 assertTrue(c.blocksDropped.get() > 0, "a 16-block queue cannot take 1,000 blocks at once");
                 assertEquals(c.blocksQueued.get(), c.blocksClassified.get(),
                     "every queued block was classified and journaled");

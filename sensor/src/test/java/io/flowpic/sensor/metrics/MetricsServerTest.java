@@ -80,7 +80,7 @@ class MetricsServerTest
         for (final String name : new String[] {
             "flowpic_kernel_received_total", "flowpic_kernel_dropped_total", "flowpic_ring_dropped_total",
             "flowpic_packets_decoded_total", "flowpic_flows_active", "flowpic_flows_created_total",
-            "flowpic_flows_rejected_total", "flowpic_flows_closed_idle_total", "flowpic_cells_dropped_total",
+            "flowpic_packets_flow_table_full_total", "flowpic_flows_closed_idle_total", "flowpic_cells_dropped_total",
             "flowpic_blocks_classified_total", "flowpic_blocks_too_small_total", "flowpic_blocks_dropped_total",
             "flowpic_inference_batches_total", "flowpic_journal_records_total", "flowpic_journal_errors_total",
             "flowpic_model_reloads_total{result=\"ok\"}", "flowpic_model_reloads_total{result=\"failed\"}",
@@ -103,7 +103,7 @@ class MetricsServerTest
         counters.decodeResults[DecodeResult.OTHER_IP_PROTOCOL.ordinal()].getAndAdd(3);
         counters.flowTable.flowsActive.set(42);
         counters.flowTable.flowsCreated.set(50);
-        counters.flowTable.flowsRejectedTableFull.increment();
+        counters.flowTable.packetsRejectedTableFull.increment();
         counters.flowTable.flowsClosedIdle.set(8);
         counters.flowTable.cellsDroppedPoolFull.set(9);
         counters.blocksClassified.set(11);
@@ -133,7 +133,7 @@ class MetricsServerTest
         expected.put("flowpic_packets_skipped_total{reason=\"other_ip_protocol\"}", 3.0);
         expected.put("flowpic_flows_active", 42.0);
         expected.put("flowpic_flows_created_total", 50.0);
-        expected.put("flowpic_flows_rejected_total", 1.0);
+        expected.put("flowpic_packets_flow_table_full_total", 1.0);
         expected.put("flowpic_flows_closed_idle_total", 8.0);
         expected.put("flowpic_cells_dropped_total", 9.0);
         expected.put("flowpic_blocks_classified_total", 11.0);
