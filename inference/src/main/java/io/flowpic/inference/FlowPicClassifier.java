@@ -25,6 +25,16 @@ import java.util.Objects;
  * <p>{@link #classify} is synchronized (one session call at a time per instance); it reuses its staging
  * buffer and input tensors across calls (input tensors are cached for the {@value #TENSOR_CACHE} most recently
  * used batch sizes). Close the classifier to free native memory.
+ *
+ * <p><b>Sparse first layer.</b> FlowPics are extremely sparse (a full-size 1500 x 1500 image has 2.25 M cells,
+ * of which hundreds to a few thousand are non-zero), and in the FlowPic networks the first layer (conv + bias +
+ * relu + max-pool) is most of the arithmetic: 90 M multiply-adds per image of the ~110 M of the R = 1500 net.
+ * When the model's graph starts with that layer in the expected form (see {@link SparseFirstLayer}), the
+ * classifier computes it in Java from the non-zero cells only, with the weights read from the loaded SavedModel,
+ * and feeds its output tensor to the session in place of the image, so TensorFlow runs only the layers after it.
+ * Before using it, {@link #load} checks it against the dense graph on probe images and falls back to the dense
+ * path if the graph does not match or the results differ beyond float tolerance; {@link #firstLayer()} says
+ * which path is in use and why. {@code load(dir, threads, false)} forces the dense path.
  */
 public final class FlowPicClassifier implements AutoCloseable {
 
@@ -54,6 +64,10 @@ public final class FlowPicClassifier implements AutoCloseable {
         }
     };
     private boolean closed;
+    /** Non-null when the first layer is computed in Java (see the class comment). */
+    private SparseFirstLayer sparse;
+    private String firstLayer = "dense";
+    private float[] sparseStaging = new float[0];
 
     private FlowPicClassifier(Path modelDir, ModelMetadata metadata, SavedModelBundle bundle,
                               String inputTensor, String outputTensor) {
@@ -90,6 +104,15 @@ public final class FlowPicClassifier implements AutoCloseable {
      * where capture threads must keep their cores.
      */
     public static FlowPicClassifier load(Path modelDir, int threads) throws ModelException {
+        return load(modelDir, threads, true);
+    }
+
+    /**
+     * As {@link #load(Path, int)}; {@code sparseFirstLayer = false} keeps the dense path even for models whose
+     * first layer could be computed sparsely (see the class comment). With {@code true} the sparse path is used
+     * where it applies and has passed its load-time check against the dense graph.
+     */
+    public static FlowPicClassifier load(Path modelDir, int threads, boolean sparseFirstLayer) throws ModelException {
         Objects.requireNonNull(modelDir, "modelDir");
         if (threads < 0) {
             throw new IllegalArgumentException("threads < 0: " + threads);
@@ -134,6 +157,11 @@ public final class FlowPicClassifier implements AutoCloseable {
                 c.inputs.clear();
                 throw new ModelException(modelDir + ": warm-up inference failed: " + e.getMessage(), e);
             }
+            if (sparseFirstLayer) {
+                c.trySparse();
+            } else {
+                c.firstLayer = "dense (sparse first layer disabled by the caller)";
+            }
             return c;
         } catch (ModelException | RuntimeException e) {
             bundle.close();
@@ -163,6 +191,83 @@ public final class FlowPicClassifier implements AutoCloseable {
                     + " but " + ModelMetadata.FILE_NAME + " (resolution=" + md.resolution() + ", labels="
                     + md.numClasses() + ") implies " + expected);
         }
+    }
+
+    /**
+     * Detects the sparse first layer, checks it against the dense graph on probe images and switches to it if
+     * they agree; otherwise stays dense and records why in {@link #firstLayer}.
+     */
+    private void trySparse() {
+        int r = metadata.resolution();
+        SparseFirstLayer.Detection d = SparseFirstLayer.detect(bundle.graph(), session, inputTensor, r);
+        if (d.layer() == null) {
+            firstLayer = "dense (" + d.reason() + ")";
+            return;
+        }
+        SparseFirstLayer layer = d.layer();
+        int n = 2;
+        float[] probe = probeImages(r, n);
+        float[] normalized = probe;
+        if (norm != 0) {
+            normalized = new float[n * pixels];
+            normalize(probe, n, normalized);
+        }
+        float[] expected = new float[n * layer.outputSize()];
+        float[] actual = new float[expected.length];
+        try (TFloat32 in = TFloat32.tensorOf(Shape.of(n, r, r, 1), DataBuffers.of(normalized, true, false));
+             Result res = session.runner().feed(inputTensor, in).fetch(layer.feedOp(), 0).run()) {
+            Tensor t = res.get(0);
+            if (!(t instanceof TFloat32 f) || !t.shape().equals(layer.shape(n))) {
+                firstLayer = "dense ('" + layer.feedOp() + "' is " + t.dataType() + " " + t.shape() + ", expected "
+                        + layer.shape(n) + ")";
+                return;
+            }
+            f.copyTo(DataBuffers.of(expected, false, false));
+        } catch (RuntimeException e) {
+            firstLayer = "dense (cannot evaluate '" + layer.feedOp() + "': " + e.getMessage() + ")";
+            return;
+        }
+        layer.compute(probe, n, norm, actual);
+        for (int i = 0; i < expected.length; i++) {
+            if (!(Math.abs(expected[i] - actual[i]) <= 1e-4f * (1f + Math.abs(expected[i])))) {
+                firstLayer = "dense (sparse first layer differs from the graph at element " + i + ": "
+                        + actual[i] + " vs " + expected[i] + ")";
+                return;
+            }
+        }
+        inputs.values().forEach(TFloat32::close); // image-shaped tensors of the dense warm-up
+        inputs.clear();
+        sparse = layer;
+        firstLayer = layer.toString();
+    }
+
+    /** Two probe images: corners, last row and column, a cell cluster, and scattered cells of varied counts. */
+    private static float[] probeImages(int r, int n) {
+        float[] img = new float[n * r * r];
+        int p = r * r;
+        int[][] edge = {{0, 0}, {0, r - 1}, {r - 1, 0}, {r - 1, r - 1}, {r / 2, r - 1}, {r - 1, r / 3}, {1, 1}};
+        for (int[] c : edge) {
+            img[c[0] * r + c[1]] = 3f;
+        }
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(20261127L);
+        for (int i = 0; i < Math.max(8, p / 200); i++) {
+            img[rnd.nextInt(p)] += 1 + rnd.nextInt(40);
+            img[p + rnd.nextInt(p)] += 1 + rnd.nextInt(5);
+        }
+        for (int i = 0; i < Math.min(r, 16); i++) {
+            img[p + (r / 2) * r + i] = 7f;
+        }
+        return img;
+    }
+
+    /** Which first-layer path {@link #classify} uses, and why (for logs and benchmarks). */
+    public String firstLayer() {
+        return firstLayer;
+    }
+
+    /** Whether the first layer is computed sparsely in Java (see the class comment). */
+    public boolean sparseFirstLayer() {
+        return sparse != null;
     }
 
     public ModelMetadata metadata() {
@@ -205,6 +310,10 @@ public final class FlowPicClassifier implements AutoCloseable {
             return;
         }
         int len = (int) inLen;
+        if (sparse != null) {
+            classifySparse(counts, n, scoresOut);
+            return;
+        }
         FloatDataBuffer src;
         if (norm == 0) {
             src = DataBuffers.of(counts, true, false).slice(0, len);
@@ -223,7 +332,29 @@ public final class FlowPicClassifier implements AutoCloseable {
             inputs.put(n, input);
         }
         input.copyFrom(src);
-        try (Result result = session.runner().feed(inputTensor, input).fetch(outputTensor).run()) {
+        run(inputTensor, input, n, scoresOut);
+    }
+
+    private void classifySparse(float[] counts, int n, float[] scoresOut) {
+        long len = (long) n * sparse.outputSize();
+        if (len > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("batch too large: " + n);
+        }
+        if (sparseStaging.length < len) {
+            sparseStaging = new float[(int) len];
+        }
+        sparse.compute(counts, n, norm, sparseStaging);
+        TFloat32 feed = inputs.get(n);
+        if (feed == null) {
+            feed = TFloat32.tensorOf(sparse.shape(n));
+            inputs.put(n, feed);
+        }
+        feed.copyFrom(DataBuffers.of(sparseStaging, true, false).slice(0, len));
+        run(sparse.feedOp() + ":0", feed, n, scoresOut);
+    }
+
+    private void run(String feedName, TFloat32 feed, int n, float[] scoresOut) {
+        try (Result result = session.runner().feed(feedName, feed).fetch(outputTensor).run()) {
             Tensor out = result.get(0);
             if (!(out instanceof TFloat32 scores) || out.shape().numDimensions() != 2
                     || out.shape().get(0) != n || out.shape().get(1) != classes) {
