@@ -101,9 +101,9 @@ public class InferenceBench
         float[] scores;
         int n;
 
-        void open(final Path dir, final int batch) throws Exception
+        void open(final Path dir, final int batch, final String firstLayer) throws Exception
         {
-            classifier = FlowPicClassifier.load(dir, 1);
+            classifier = FlowPicClassifier.load(dir, 1, firstLayer.equals("sparse"));
             final int r = classifier.metadata().resolution();
             final int pixels = r * r;
             n = batch;
@@ -117,7 +117,8 @@ public class InferenceBench
                     counts[i * pixels + random.nextInt(pixels)] += 1f;
                 }
             }
-            System.out.printf("%n[InferenceBench] %s R=%d batch=%d%n", classifier.metadata().modelId(), r, batch);
+            System.out.printf("%n[InferenceBench] %s R=%d batch=%d first layer: %s%n", classifier.metadata().modelId(), r,
+                batch, classifier.firstLayer());
         }
 
         @TearDown(Level.Trial)
@@ -132,6 +133,9 @@ public class InferenceBench
     {
         @Param({"1", "16", "64", "256"})
         public int miniBatch;
+        /** {@code sparse}: the classifier's default (sparse first layer where it applies); {@code dense}: forced off. */
+        @Param({"sparse", "dense"})
+        public String miniFirstLayer;
 
         @Setup(Level.Trial)
         public void setUp() throws Exception
@@ -141,7 +145,7 @@ public class InferenceBench
             {
                 dir = Path.of("..").resolve(dir);
             }
-            open(dir, miniBatch);
+            open(dir, miniBatch, miniFirstLayer);
         }
     }
 
@@ -150,6 +154,9 @@ public class InferenceBench
     {
         @Param({"1", "4", "16"})
         public int fullBatch;
+        /** As {@link Mini#miniFirstLayer}. */
+        @Param({"sparse", "dense"})
+        public String fullFirstLayer;
         private Path tmp;
 
         @Setup(Level.Trial)
@@ -158,7 +165,7 @@ public class InferenceBench
             tmp = Files.createTempDirectory("flowpic-bench-full");
             final Path dir = tmp.resolve("model");
             BenchModels.writeUntrained(dir, Architecture.FULL, 1500, 1L);
-            open(dir, fullBatch);
+            open(dir, fullBatch, fullFirstLayer);
         }
 
         @TearDown(Level.Trial)
