@@ -37,6 +37,8 @@ import java.util.stream.Stream;
  *     net builder with untrained (Glorot-initialised) weights and exported the trainer's way into a temporary
  *     directory at setup.</li>
  * </ul>
+ * Both run with the classifier's sparse first layer ({@code sparse}, the default of {@code load}) and with it
+ * forced off ({@code dense}, {@code FlowPicClassifier.load(dir, 1, false)}).
  * Each image holds {@value #PACKETS_PER_IMAGE} packets at random cells. The op is one batch; the {@code images}
  * secondary result is images per second (batch × ops/s).
  */

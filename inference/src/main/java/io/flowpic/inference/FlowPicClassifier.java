@@ -23,8 +23,8 @@ import java.util.Objects;
  * A loaded FlowPic SavedModel ready to classify batches of R x R count images.
  *
  * <p>{@link #classify} is synchronized (one session call at a time per instance); it reuses its staging
- * buffer and input tensors across calls (input tensors are cached for the {@value #TENSOR_CACHE} most recently
- * used batch sizes). Close the classifier to free native memory.
+ * buffer and input tensors across calls (input tensors, or with the sparse first layer the fed layer-output
+ * tensors, are cached for the {@value #TENSOR_CACHE} most recently used batch sizes). Close the classifier to free native memory.
  *
  * <p><b>Sparse first layer.</b> FlowPics are extremely sparse (a full-size 1500 x 1500 image has 2.25 M cells,
  * of which hundreds to a few thousand are non-zero), and in the FlowPic networks the first layer (conv + bias +
