@@ -37,8 +37,8 @@ import java.util.stream.Stream;
  *     net builder with untrained (Glorot-initialised) weights and exported the trainer's way into a temporary
  *     directory at setup.</li>
  * </ul>
- * Both run with the classifier's sparse first layer ({@code sparse}, the default of {@code load}) and with it
- * forced off ({@code dense}, {@code FlowPicClassifier.load(dir, 1, false)}).
+ * Both run with the classifier's sparse first layer forced on ({@code sparse}, {@code FirstLayerMode.SPARSE}; the
+ * default {@code AUTO} uses it for the full net only) and off ({@code dense}, {@code FirstLayerMode.DENSE}).
  * Each image holds {@value #PACKETS_PER_IMAGE} packets at random cells. The op is one batch; the {@code images}
  * secondary result is images per second (batch × ops/s).
  */
@@ -105,7 +105,8 @@ public class InferenceBench
 
         void open(final Path dir, final int batch, final String firstLayer) throws Exception
         {
-            classifier = FlowPicClassifier.load(dir, 1, firstLayer.equals("sparse"));
+            classifier = FlowPicClassifier.load(dir, 1, firstLayer.equals("sparse")
+                ? FlowPicClassifier.FirstLayerMode.SPARSE : FlowPicClassifier.FirstLayerMode.DENSE);
             final int r = classifier.metadata().resolution();
             final int pixels = r * r;
             n = batch;
@@ -135,7 +136,7 @@ public class InferenceBench
     {
         @Param({"1", "16", "64", "256"})
         public int miniBatch;
-        /** {@code sparse}: the classifier's default (sparse first layer where it applies); {@code dense}: forced off. */
+        /** {@code sparse}: {@code FirstLayerMode.SPARSE} (sparse first layer wherever the graph allows it); {@code dense}: forced off. */
         @Param({"sparse", "dense"})
         public String miniFirstLayer;
 

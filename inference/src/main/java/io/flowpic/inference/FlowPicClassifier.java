@@ -34,11 +34,29 @@ import java.util.Objects;
  * and feeds its output tensor to the session in place of the image, so TensorFlow runs only the layers after it.
  * Before using it, {@link #load} checks it against the dense graph on probe images and falls back to the dense
  * path if the graph does not match or the results differ beyond float tolerance; {@link #firstLayer()} says
- * which path is in use and why. {@code load(dir, threads, false)} forces the dense path.
+ * which path is in use and why.
+ *
+ * <p>It is used by default ({@link FirstLayerMode#AUTO}) only where it pays: when the dense first layer costs at
+ * least {@value #SPARSE_MIN_DENSE_MACS} multiply-adds per image. Measured (bench/RESULTS.md, section 3): the
+ * R = 1500 FlowPic net (90 M) classifies 6-16x more images per CPU-second with it; the R = 32 mini net (0.15 M;
+ * a 32 x 32 FlowPic of 200 packets is ~18 % non-zero, not sparse) 1.5-4x fewer at batch 16 and more, where
+ * TensorFlow's vectorised dense conv beats the scalar Java scatter and the fed pooled tensor is 1.5x the image.
  */
 public final class FlowPicClassifier implements AutoCloseable {
 
     public static final String TAG = "serve";
+    /** {@link FirstLayerMode#AUTO} uses the sparse first layer only if the dense one costs at least this. */
+    public static final long SPARSE_MIN_DENSE_MACS = 10_000_000L;
+
+    /** Whether the first layer is computed sparsely in Java (see the class comment). */
+    public enum FirstLayerMode {
+        /** Sparse where the graph allows it and the dense first layer is expensive (the default). */
+        AUTO,
+        /** Sparse wherever the graph allows it (benchmarks, tests). */
+        SPARSE,
+        /** Always TensorFlow's dense graph. */
+        DENSE
+    }
     static final int TENSOR_CACHE = 4;
 
     private final Path modelDir;
@@ -104,16 +122,16 @@ public final class FlowPicClassifier implements AutoCloseable {
      * where capture threads must keep their cores.
      */
     public static FlowPicClassifier load(Path modelDir, int threads) throws ModelException {
-        return load(modelDir, threads, true);
+        return load(modelDir, threads, FirstLayerMode.AUTO);
     }
 
     /**
-     * As {@link #load(Path, int)}; {@code sparseFirstLayer = false} keeps the dense path even for models whose
-     * first layer could be computed sparsely (see the class comment). With {@code true} the sparse path is used
-     * where it applies and has passed its load-time check against the dense graph.
+     * As {@link #load(Path, int)} with a choice of first-layer path (see the class comment); the sparse path is
+     * used only where the graph allows it and after it has passed its load-time check against the dense graph.
      */
-    public static FlowPicClassifier load(Path modelDir, int threads, boolean sparseFirstLayer) throws ModelException {
+    public static FlowPicClassifier load(Path modelDir, int threads, FirstLayerMode firstLayer) throws ModelException {
         Objects.requireNonNull(modelDir, "modelDir");
+        Objects.requireNonNull(firstLayer, "firstLayer");
         if (threads < 0) {
             throw new IllegalArgumentException("threads < 0: " + threads);
         }
@@ -157,10 +175,10 @@ public final class FlowPicClassifier implements AutoCloseable {
                 c.inputs.clear();
                 throw new ModelException(modelDir + ": warm-up inference failed: " + e.getMessage(), e);
             }
-            if (sparseFirstLayer) {
-                c.trySparse();
+            if (firstLayer == FirstLayerMode.DENSE) {
+                c.firstLayer = "dense (FirstLayerMode.DENSE)";
             } else {
-                c.firstLayer = "dense (sparse first layer disabled by the caller)";
+                c.trySparse(firstLayer);
             }
             return c;
         } catch (ModelException | RuntimeException e) {
@@ -197,7 +215,7 @@ public final class FlowPicClassifier implements AutoCloseable {
      * Detects the sparse first layer, checks it against the dense graph on probe images and switches to it if
      * they agree; otherwise stays dense and records why in {@link #firstLayer}.
      */
-    private void trySparse() {
+    private void trySparse(FirstLayerMode mode) {
         int r = metadata.resolution();
         SparseFirstLayer.Detection d = SparseFirstLayer.detect(bundle.graph(), session, inputTensor, r);
         if (d.layer() == null) {
@@ -205,6 +223,11 @@ public final class FlowPicClassifier implements AutoCloseable {
             return;
         }
         SparseFirstLayer layer = d.layer();
+        if (mode == FirstLayerMode.AUTO && layer.denseMultiplyAdds() < SPARSE_MIN_DENSE_MACS) {
+            firstLayer = "dense (the dense first layer costs only " + layer.denseMultiplyAdds()
+                    + " multiply-adds per image; AUTO computes it sparsely from " + SPARSE_MIN_DENSE_MACS + ")";
+            return;
+        }
         int n = 2;
         float[] probe = probeImages(r, n);
         float[] normalized = probe;

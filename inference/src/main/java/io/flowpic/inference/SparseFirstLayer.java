@@ -100,6 +100,11 @@ final class SparseFirstLayer {
         return Shape.of(n, p, p, f);
     }
 
+    /** Multiply-adds per image of the dense conv this layer replaces ({@code O*O*k*k*F}). */
+    long denseMultiplyAdds() {
+        return (long) o * o * k * k * f;
+    }
+
     /** Floats per image of the fed tensor. */
     int outputSize() {
         return p * p * f;

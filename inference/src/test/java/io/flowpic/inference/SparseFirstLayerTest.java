@@ -22,7 +22,7 @@ import static org.junit.jupiter.api.Assertions.*;
 /**
  * The sparse first layer against TensorFlow's dense graph, on SavedModels exported the trainer's way
  * (non-zero biases of both signs): the fed tensor itself (conv + bias + relu + pool) element by element, and
- * the classifier's scores with the sparse path vs {@code load(dir, 1, false)}, for batches of 1 and more.
+ * the classifier's scores with the sparse path vs {@code FirstLayerMode.DENSE}, for batches of 1 and more.
  */
 class SparseFirstLayerTest {
 
@@ -38,6 +38,9 @@ class SparseFirstLayerTest {
         List<float[]> images = images(r, new SplittableRandom(1));
         checkLayer(dir, r, "log1p", images);
         checkScores(dir, r, images);
+        try (FlowPicClassifier auto = FlowPicClassifier.load(dir, 1)) {
+            assertTrue(auto.sparseFirstLayer(), "AUTO at R = 1500: " + auto.firstLayer());
+        }
     }
 
     /**
@@ -61,7 +64,7 @@ class SparseFirstLayerTest {
     void fixedWeightModelWithoutPoolUsesSparseRelu() throws Exception {
         ModelMetadata md = TestModels.metadata(64);
         FixedWeightModelWriter.write(tmp, md, 5);
-        try (FlowPicClassifier c = FlowPicClassifier.load(tmp, 1)) {
+        try (FlowPicClassifier c = FlowPicClassifier.load(tmp, 1, FlowPicClassifier.FirstLayerMode.SPARSE)) {
             assertTrue(c.sparseFirstLayer(), c.firstLayer());
             assertTrue(c.firstLayer().contains("no pool"), c.firstLayer());
         }
@@ -69,12 +72,17 @@ class SparseFirstLayerTest {
     }
 
     @Test
-    void denseWhenForcedOrWhenTheGraphDoesNotStartWithAConv() throws Exception {
+    void denseWhenForcedOrSmallOrWhenTheGraphDoesNotStartWithAConv() throws Exception {
         Path dir = tmp.resolve("m");
         TrainerWayModels.write(dir, Architecture.MINI, 32, 3, 0.1f, "log1p");
-        try (FlowPicClassifier c = FlowPicClassifier.load(dir, 1, false)) {
+        try (FlowPicClassifier c = FlowPicClassifier.load(dir, 1, FlowPicClassifier.FirstLayerMode.DENSE)) {
             assertFalse(c.sparseFirstLayer());
             assertTrue(c.firstLayer().startsWith("dense"), c.firstLayer());
+        }
+        // AUTO: the mini net's first layer (153,600 multiply-adds) is too cheap for the sparse path to pay
+        try (FlowPicClassifier c = FlowPicClassifier.load(dir, 1)) {
+            assertFalse(c.sparseFirstLayer(), c.firstLayer());
+            assertTrue(c.firstLayer().contains("153600 multiply-adds"), c.firstLayer());
         }
         try (SavedModelBundle b = SavedModelBundle.load(dir.toString(), "serve")) {
             // Feeding the relu output by name is not "the input": detection must refuse it.
@@ -200,8 +208,8 @@ class SparseFirstLayerTest {
     private static void checkScores(Path dir, int r, List<float[]> images) throws ModelException {
         int n = images.size();
         float[] counts = concat(images);
-        try (FlowPicClassifier sparse = FlowPicClassifier.load(dir, 1);
-             FlowPicClassifier dense = FlowPicClassifier.load(dir, 1, false)) {
+        try (FlowPicClassifier sparse = FlowPicClassifier.load(dir, 1, FlowPicClassifier.FirstLayerMode.SPARSE);
+             FlowPicClassifier dense = FlowPicClassifier.load(dir, 1, FlowPicClassifier.FirstLayerMode.DENSE)) {
             assertTrue(sparse.sparseFirstLayer(), sparse.firstLayer());
             assertFalse(dense.sparseFirstLayer(), dense.firstLayer());
             int c = sparse.metadata().numClasses();
