@@ -39,8 +39,9 @@ import java.util.Objects;
  * <p>It is used by default ({@link FirstLayerMode#AUTO}) only where it pays: when the dense first layer costs at
  * least {@value #SPARSE_MIN_DENSE_MACS} multiply-adds per image. Measured (bench/RESULTS.md, section 3): the
  * R = 1500 FlowPic net (90 M) classifies 6-16x more images per CPU-second with it; the R = 32 mini net (0.15 M;
- * a 32 x 32 FlowPic of 200 packets is ~18 % non-zero, not sparse) 1.5-4x fewer at batch 16 and more, where
- * TensorFlow's vectorised dense conv beats the scalar Java scatter and the fed pooled tensor is 1.5x the image.
+ * a 32 x 32 FlowPic of 200 packets is ~18 % non-zero, not sparse) about 2x more at batch 1 but 1.7-2.7x fewer
+ * at batch 16 and more, where TensorFlow's vectorised dense conv beats the scalar Java scatter and the fed
+ * pooled tensor is 1.5x the size of the image.
  */
 public final class FlowPicClassifier implements AutoCloseable {
 
