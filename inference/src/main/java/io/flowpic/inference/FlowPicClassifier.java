@@ -24,7 +24,8 @@ import java.util.Objects;
  *
  * <p>{@link #classify} is synchronized (one session call at a time per instance); it reuses its staging
  * buffer and input tensors across calls (input tensors, or with the sparse first layer the fed layer-output
- * tensors, are cached for the {@value #TENSOR_CACHE} most recently used batch sizes). Close the classifier to free native memory.
+ * tensors, are cached for the {@value #TENSOR_CACHE} most recently used batch sizes). Close the classifier to
+ * free native memory.
  *
  * <p><b>Sparse first layer.</b> FlowPics are extremely sparse (a full-size 1500 x 1500 image has 2.25 M cells,
  * of which hundreds to a few thousand are non-zero), and in the FlowPic networks the first layer (conv + bias +
@@ -261,6 +262,8 @@ public final class FlowPicClassifier implements AutoCloseable {
         }
         inputs.values().forEach(TFloat32::close); // image-shaped tensors of the dense warm-up
         inputs.clear();
+        staging = new float[0]; // the dense path's normalised images (9 MB per image at R = 1500) are not needed
+        stagingBuffer = DataBuffers.of(staging, false, false);
         sparse = layer;
         firstLayer = layer.toString();
     }
