@@ -37,6 +37,8 @@ import java.util.stream.Stream;
  *     net builder with untrained (Glorot-initialised) weights and exported the trainer's way into a temporary
  *     directory at setup.</li>
  * </ul>
+ * Both run with the classifier's sparse first layer forced on ({@code sparse}, {@code FirstLayerMode.SPARSE}; the
+ * default {@code AUTO} uses it for the full net only) and off ({@code dense}, {@code FirstLayerMode.DENSE}).
  * Each image holds {@value #PACKETS_PER_IMAGE} packets at random cells. The op is one batch; the {@code images}
  * secondary result is images per second (batch × ops/s).
  */
@@ -101,9 +103,10 @@ public class InferenceBench
         float[] scores;
         int n;
 
-        void open(final Path dir, final int batch) throws Exception
+        void open(final Path dir, final int batch, final String firstLayer) throws Exception
         {
-            classifier = FlowPicClassifier.load(dir, 1);
+            classifier = FlowPicClassifier.load(dir, 1, firstLayer.equals("sparse")
+                ? FlowPicClassifier.FirstLayerMode.SPARSE : FlowPicClassifier.FirstLayerMode.DENSE);
             final int r = classifier.metadata().resolution();
             final int pixels = r * r;
             n = batch;
@@ -117,7 +120,8 @@ public class InferenceBench
                     counts[i * pixels + random.nextInt(pixels)] += 1f;
                 }
             }
-            System.out.printf("%n[InferenceBench] %s R=%d batch=%d%n", classifier.metadata().modelId(), r, batch);
+            System.out.printf("%n[InferenceBench] %s R=%d batch=%d first layer: %s%n", classifier.metadata().modelId(), r,
+                batch, classifier.firstLayer());
         }
 
         @TearDown(Level.Trial)
@@ -132,6 +136,9 @@ public class InferenceBench
     {
         @Param({"1", "16", "64", "256"})
         public int miniBatch;
+        /** {@code sparse}: {@code FirstLayerMode.SPARSE} (sparse first layer wherever the graph allows it); {@code dense}: forced off. */
+        @Param({"sparse", "dense"})
+        public String miniFirstLayer;
 
         @Setup(Level.Trial)
         public void setUp() throws Exception
@@ -141,7 +148,7 @@ public class InferenceBench
             {
                 dir = Path.of("..").resolve(dir);
             }
-            open(dir, miniBatch);
+            open(dir, miniBatch, miniFirstLayer);
         }
     }
 
@@ -150,6 +157,9 @@ public class InferenceBench
     {
         @Param({"1", "4", "16"})
         public int fullBatch;
+        /** As {@link Mini#miniFirstLayer}. */
+        @Param({"sparse", "dense"})
+        public String fullFirstLayer;
         private Path tmp;
 
         @Setup(Level.Trial)
@@ -158,7 +168,7 @@ public class InferenceBench
             tmp = Files.createTempDirectory("flowpic-bench-full");
             final Path dir = tmp.resolve("model");
             BenchModels.writeUntrained(dir, Architecture.FULL, 1500, 1L);
-            open(dir, fullBatch);
+            open(dir, fullBatch, fullFirstLayer);
         }
 
         @TearDown(Level.Trial)

@@ -23,12 +23,42 @@ import java.util.Objects;
  * A loaded FlowPic SavedModel ready to classify batches of R x R count images.
  *
  * <p>{@link #classify} is synchronized (one session call at a time per instance); it reuses its staging
- * buffer and input tensors across calls (input tensors are cached for the {@value #TENSOR_CACHE} most recently
- * used batch sizes). Close the classifier to free native memory.
+ * buffer and input tensors across calls (input tensors, or with the sparse first layer the fed layer-output
+ * tensors, are cached for the {@value #TENSOR_CACHE} most recently used batch sizes). Close the classifier to
+ * free native memory.
+ *
+ * <p><b>Sparse first layer.</b> FlowPics are extremely sparse (a full-size 1500 x 1500 image has 2.25 M cells,
+ * of which hundreds to a few thousand are non-zero), and in the FlowPic networks the first layer (conv + bias +
+ * relu + max-pool) is most of the arithmetic: 90 M multiply-adds per image of the ~110 M of the R = 1500 net.
+ * When the model's graph starts with that layer in the expected form (see {@link SparseFirstLayer}), the
+ * classifier computes it in Java from the non-zero cells only, with the weights read from the loaded SavedModel,
+ * and feeds its output tensor to the session in place of the image, so TensorFlow runs only the layers after it.
+ * Before using it, {@link #load} checks it against the dense graph on probe images and falls back to the dense
+ * path if the graph does not match or the results differ beyond float tolerance; {@link #firstLayer()} says
+ * which path is in use and why.
+ *
+ * <p>It is used by default ({@link FirstLayerMode#AUTO}) only where it pays: when the dense first layer costs at
+ * least {@value #SPARSE_MIN_DENSE_MACS} multiply-adds per image. Measured (bench/RESULTS.md, section 3): the
+ * R = 1500 FlowPic net (90 M) classifies 6-16x more images per CPU-second with it; the R = 32 mini net (0.15 M;
+ * a 32 x 32 FlowPic of 200 packets is ~18 % non-zero, not sparse) about 2x more at batch 1 but 1.7-2.7x fewer
+ * at batch 16 and more, where TensorFlow's vectorised dense conv beats the scalar Java scatter and the fed
+ * pooled tensor is 1.5x the size of the image.
  */
 public final class FlowPicClassifier implements AutoCloseable {
 
     public static final String TAG = "serve";
+    /** {@link FirstLayerMode#AUTO} uses the sparse first layer only if the dense one costs at least this. */
+    public static final long SPARSE_MIN_DENSE_MACS = 10_000_000L;
+
+    /** Whether the first layer is computed sparsely in Java (see the class comment). */
+    public enum FirstLayerMode {
+        /** Sparse where the graph allows it and the dense first layer is expensive (the default). */
+        AUTO,
+        /** Sparse wherever the graph allows it (benchmarks, tests). */
+        SPARSE,
+        /** Always TensorFlow's dense graph. */
+        DENSE
+    }
     static final int TENSOR_CACHE = 4;
 
     private final Path modelDir;
@@ -66,6 +96,10 @@ public final class FlowPicClassifier implements AutoCloseable {
         }
     };
     private boolean closed;
+    /** Non-null when the first layer is computed in Java (see the class comment). */
+    private SparseFirstLayer sparse;
+    private String firstLayer = "dense";
+    private float[] sparseStaging = new float[0];
 
     private FlowPicClassifier(Path modelDir, ModelMetadata metadata, SavedModelBundle bundle,
                               String inputTensor, String outputTensor, String flowTensor) {
@@ -103,7 +137,16 @@ public final class FlowPicClassifier implements AutoCloseable {
      * where capture threads must keep their cores.
      */
     public static FlowPicClassifier load(Path modelDir, int threads) throws ModelException {
+        return load(modelDir, threads, FirstLayerMode.AUTO);
+    }
+
+    /**
+     * As {@link #load(Path, int)} with a choice of first-layer path (see the class comment); the sparse path is
+     * used only where the graph allows it and after it has passed its load-time check against the dense graph.
+     */
+    public static FlowPicClassifier load(Path modelDir, int threads, FirstLayerMode firstLayer) throws ModelException {
         Objects.requireNonNull(modelDir, "modelDir");
+        Objects.requireNonNull(firstLayer, "firstLayer");
         if (threads < 0) {
             throw new IllegalArgumentException("threads < 0: " + threads);
         }
@@ -155,6 +198,11 @@ public final class FlowPicClassifier implements AutoCloseable {
                 c.flowInputs.clear();
                 throw new ModelException(modelDir + ": warm-up inference failed: " + e.getMessage(), e);
             }
+            if (firstLayer == FirstLayerMode.DENSE) {
+                c.firstLayer = "dense (FirstLayerMode.DENSE)";
+            } else {
+                c.trySparse(firstLayer);
+            }
             return c;
         } catch (ModelException | RuntimeException e) {
             bundle.close();
@@ -184,6 +232,90 @@ public final class FlowPicClassifier implements AutoCloseable {
                     + " but " + ModelMetadata.FILE_NAME + " (resolution=" + md.resolution() + ", labels="
                     + md.numClasses() + ") implies " + expected);
         }
+    }
+
+    /**
+     * Detects the sparse first layer, checks it against the dense graph on probe images and switches to it if
+     * they agree; otherwise stays dense and records why in {@link #firstLayer}.
+     */
+    private void trySparse(FirstLayerMode mode) {
+        int r = metadata.resolution();
+        SparseFirstLayer.Detection d = SparseFirstLayer.detect(bundle.graph(), session, inputTensor, r);
+        if (d.layer() == null) {
+            firstLayer = "dense (" + d.reason() + ")";
+            return;
+        }
+        SparseFirstLayer layer = d.layer();
+        if (mode == FirstLayerMode.AUTO && layer.denseMultiplyAdds() < SPARSE_MIN_DENSE_MACS) {
+            firstLayer = "dense (the dense first layer costs only " + layer.denseMultiplyAdds()
+                    + " multiply-adds per image; AUTO computes it sparsely from " + SPARSE_MIN_DENSE_MACS + ")";
+            return;
+        }
+        int n = 2;
+        float[] probe = probeImages(r, n);
+        float[] normalized = probe;
+        if (norm != 0) {
+            normalized = new float[n * pixels];
+            normalize(probe, n, normalized);
+        }
+        float[] expected = new float[n * layer.outputSize()];
+        float[] actual = new float[expected.length];
+        try (TFloat32 in = TFloat32.tensorOf(Shape.of(n, r, r, 1), DataBuffers.of(normalized, true, false));
+             Result res = session.runner().feed(inputTensor, in).fetch(layer.feedOp(), 0).run()) {
+            Tensor t = res.get(0);
+            if (!(t instanceof TFloat32 f) || !t.shape().equals(layer.shape(n))) {
+                firstLayer = "dense ('" + layer.feedOp() + "' is " + t.dataType() + " " + t.shape() + ", expected "
+                        + layer.shape(n) + ")";
+                return;
+            }
+            f.copyTo(DataBuffers.of(expected, false, false));
+        } catch (RuntimeException e) {
+            firstLayer = "dense (cannot evaluate '" + layer.feedOp() + "': " + e.getMessage() + ")";
+            return;
+        }
+        layer.compute(probe, n, norm, actual);
+        for (int i = 0; i < expected.length; i++) {
+            if (!(Math.abs(expected[i] - actual[i]) <= 1e-4f * (1f + Math.abs(expected[i])))) {
+                firstLayer = "dense (sparse first layer differs from the graph at element " + i + ": "
+                        + actual[i] + " vs " + expected[i] + ")";
+                return;
+            }
+        }
+        inputs.values().forEach(TFloat32::close); // image-shaped tensors of the dense warm-up
+        inputs.clear();
+        staging = new float[0]; // the dense path's normalised images (9 MB per image at R = 1500) are not needed
+        stagingBuffer = DataBuffers.of(staging, false, false);
+        sparse = layer;
+        firstLayer = layer.toString();
+    }
+
+    /** Two probe images: corners, last row and column, a cell cluster, and scattered cells of varied counts. */
+    private static float[] probeImages(int r, int n) {
+        float[] img = new float[n * r * r];
+        int p = r * r;
+        int[][] edge = {{0, 0}, {0, r - 1}, {r - 1, 0}, {r - 1, r - 1}, {r / 2, r - 1}, {r - 1, r / 3}, {1, 1}};
+        for (int[] c : edge) {
+            img[c[0] * r + c[1]] = 3f;
+        }
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(20261127L);
+        for (int i = 0; i < Math.max(8, p / 200); i++) {
+            img[rnd.nextInt(p)] += 1 + rnd.nextInt(40);
+            img[p + rnd.nextInt(p)] += 1 + rnd.nextInt(5);
+        }
+        for (int i = 0; i < Math.min(r, 16); i++) {
+            img[p + (r / 2) * r + i] = 7f;
+        }
+        return img;
+    }
+
+    /** Which first-layer path {@link #classify} uses, and why (for logs and benchmarks). */
+    public String firstLayer() {
+        return firstLayer;
+    }
+
+    /** Whether the first layer is computed sparsely in Java (see the class comment). */
+    public boolean sparseFirstLayer() {
+        return sparse != null;
     }
 
     public ModelMetadata metadata() {
@@ -250,6 +382,10 @@ public final class FlowPicClassifier implements AutoCloseable {
             return;
         }
         int len = (int) inLen;
+        if (sparse != null) {
+            classifySparse(counts, flows, n, scoresOut);
+            return;
+        }
         FloatDataBuffer src;
         if (norm == 0) {
             src = DataBuffers.of(counts, true, false).slice(0, len);
@@ -268,7 +404,29 @@ public final class FlowPicClassifier implements AutoCloseable {
             inputs.put(n, input);
         }
         input.copyFrom(src);
-        Session.Runner runner = session.runner().feed(inputTensor, input);
+        run(inputTensor, input, flows, n, scoresOut);
+    }
+
+    private void classifySparse(float[] counts, float[] flows, int n, float[] scoresOut) {
+        long len = (long) n * sparse.outputSize();
+        if (len > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("batch too large: " + n);
+        }
+        if (sparseStaging.length < len) {
+            sparseStaging = new float[(int) len];
+        }
+        sparse.compute(counts, n, norm, sparseStaging);
+        TFloat32 feed = inputs.get(n);
+        if (feed == null) {
+            feed = TFloat32.tensorOf(sparse.shape(n));
+            inputs.put(n, feed);
+        }
+        feed.copyFrom(DataBuffers.of(sparseStaging, true, false).slice(0, len));
+        run(sparse.feedOp() + ":0", feed, flows, n, scoresOut);
+    }
+
+    private void run(String feedName, TFloat32 feed, float[] flows, int n, float[] scoresOut) {
+        Session.Runner runner = session.runner().feed(feedName, feed);
         if (flowTensor != null) {
             TFloat32 flow = flowInputs.get(n);
             if (flow == null) {

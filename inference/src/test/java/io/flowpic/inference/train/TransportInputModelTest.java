@@ -108,4 +108,53 @@ class TransportInputModelTest
         assertTrue(e.getMessage().contains("'flow'") && e.getMessage().contains(model.toString()), e.getMessage());
         assertTrue(Files.exists(model.resolve(ModelMetadata.FILE_NAME)));
     }
+
+    @Test
+    void sparseFirstLayerFeedsTheFlowInputTooAndStatisticsModelsStayDense(@TempDir final Path dir) throws Exception
+    {
+        final int r = 64;
+        for (final String text : List.of("image+transport", "image+stats+transport"))
+        {
+            final Features features = Features.parse(text);
+            final float[][] weights;
+            try (Graph g = new Graph())
+            {
+                weights = FlowPicNet.build(g, Architecture.FULL, features, r, LABELS.size(), false, 1, "a", "b")
+                    .initialValues(13);
+            }
+            final int n = 3;
+            final float[] counts = new float[n * r * r];
+            final float[] normalised = new float[counts.length];
+            final Random random = new Random(8);
+            for (int i = 0; i < counts.length; i++)
+            {
+                if (random.nextInt(30) == 0)
+                {
+                    counts[i] = 1 + random.nextInt(50);
+                    normalised[i] = (float)Math.log1p(counts[i]);
+                }
+            }
+            final float[] flows = {1f, 0f, 1f};
+            final float[] expected;
+            final Path model = dir.resolve(text.replace('+', '_'));
+            try (TrainedModel trained = new TrainedModel(Architecture.FULL, features, r, LABELS, weights))
+            {
+                expected = trained.scores(normalised, flows, n);
+                trained.exportSavedModel(model);
+            }
+            new ModelMetadata(ModelMetadata.FORMAT_VERSION, text, LABELS, r, 15, 1500, "log1p",
+                TrainedModel.SIGNATURE_KEY, TrainedModel.INPUT_NAME, TrainedModel.OUTPUT_NAME, "flow").write(model);
+            try (FlowPicClassifier classifier = FlowPicClassifier.load(model, 1, FlowPicClassifier.FirstLayerMode.SPARSE))
+            {
+                // The statistics read the picture itself, so the picture cannot be replaced by the first layer's output.
+                assertEquals(!features.stats(), classifier.sparseFirstLayer(), classifier.firstLayer());
+                final float[] scores = new float[n * LABELS.size()];
+                classifier.classify(counts, flows, n, scores);
+                for (int i = 0; i < scores.length; i++)
+                {
+                    assertEquals(expected[i], scores[i], 1e-4, text + " score " + i);
+                }
+            }
+        }
+    }
 }
