@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.flowpic.flowtable.flow.FlowPicSpec;
 import io.flowpic.inference.FlowDescriptors;
+import io.flowpic.inference.ModelMetadata;
 import io.flowpic.inference.dataset.BlockSample;
 import io.flowpic.inference.dataset.FlowCsvException;
 import io.flowpic.inference.dataset.FlowSession;
@@ -597,22 +598,9 @@ public final class Trainer
         final Path out, final String modelId, final List<String> labels, final FlowPicSpec spec, final Features features)
         throws IOException
     {
-        final Map<String, Object> m = new LinkedHashMap<>();
-        m.put("formatVersion", FORMAT_VERSION);
-        m.put("modelId", modelId);
-        m.put("labels", labels);
-        m.put("resolution", spec.resolution());
-        m.put("blockSeconds", spec.blockSeconds());
-        m.put("maxPacketSize", spec.maxPacketSize());
-        m.put("normalization", Normalization.LOG1P);
-        m.put("signature", TrainedModel.SIGNATURE_KEY);
-        m.put("inputName", TrainedModel.INPUT_NAME);
-        m.put("outputName", TrainedModel.OUTPUT_NAME);
-        if (features.transport())
-        {
-            m.put("flowInputName", FlowPicNet.FLOW_INPUT_NAME);
-        }
-        json().writeValue(out.resolve(METADATA_FILE).toFile(), m);
+        new ModelMetadata(FORMAT_VERSION, modelId, labels, spec.resolution(), spec.blockSeconds(), spec.maxPacketSize(),
+            Normalization.LOG1P, TrainedModel.SIGNATURE_KEY, TrainedModel.INPUT_NAME, TrainedModel.OUTPUT_NAME,
+            features.transport() ? FlowPicNet.FLOW_INPUT_NAME : null).write(out);
     }
 
     private void writeReport(

@@ -1,5 +1,7 @@
 package io.flowpic.inference.train;
 
+import io.flowpic.inference.ModelMetadata;
+
 import io.flowpic.flowtable.flow.FlowPicSpec;
 import io.flowpic.inference.dataset.LabeledSessions;
 
@@ -167,6 +169,17 @@ public final class TrainingOptions
             throw new IllegalArgumentException("output dir not set");
         }
         spec();
+        // Fail before training, not after: the sensor loads only models of these shapes.
+        if (!ModelMetadata.RESOLUTIONS.contains(resolution))
+        {
+            throw new IllegalArgumentException("resolution must be one of " + new java.util.TreeSet<>(ModelMetadata.RESOLUTIONS) +
+                " (what the sensor loads): " + resolution);
+        }
+        if (!ModelMetadata.BLOCK_SECONDS.contains(blockSeconds))
+        {
+            throw new IllegalArgumentException("block seconds must be one of " +
+                new java.util.TreeSet<>(ModelMetadata.BLOCK_SECONDS) + " (what the sensor loads): " + blockSeconds);
+        }
         if (epochs < 1 || batchSize < 1 || patience < 1 || !(learningRate > 0) || threads < 1)
         {
             throw new IllegalArgumentException("epochs, batch size, patience, threads must be >= 1 and learning rate > 0");

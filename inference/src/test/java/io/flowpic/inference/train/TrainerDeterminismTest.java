@@ -62,14 +62,14 @@ class TrainerDeterminismTest
     @Test
     void fullArchitectureTrainsWithDropoutAndExportsWithout(@TempDir final Path dir) throws Exception
     {
-        // R = 100 keeps the original FlowPic layer stack (strides 5, pools 2) but small enough for a unit test.
+        // R = 64 keeps the original FlowPic layer stack (strides 5, pools 2) but small enough for a unit test.
         final Path[] files = SyntheticFlows.write(dir, 4, 2, 4);
-        final TrainingResult result = Trainer.train(options(files, dir.resolve("full"), Architecture.FULL, 100));
+        final TrainingResult result = Trainer.train(options(files, dir.resolve("full"), Architecture.FULL, 64));
         assertEquals(Architecture.FULL, result.architecture());
-        final int cells = 100 * 100;
+        final int cells = 64 * 64;
         final float[] images = new float[2 * cells];
-        images[5 * 100 + 3] = 2f;
-        images[cells + 90 * 100 + 50] = 3f;
+        images[5 * 64 + 3] = 2f;
+        images[cells + 60 * 64 + 50] = 3f;
         final float[] first;
         final float[] second;
         try (TrainedModel model = result.openModel())
@@ -81,7 +81,7 @@ class TrainerDeterminismTest
         {
             assertEquals(first[i], second[i], 0f, "serving graph must be deterministic (no dropout)");
         }
-        TrainedModelExportTest.assertScoresMatch(dir.resolve("full"), 100, images, 2, first);
+        TrainedModelExportTest.assertScoresMatch(dir.resolve("full"), 64, images, 2, first);
         assertTrue(Set.of("early-stopping", "max-epochs").contains(result.stoppedBy()));
         assertFalse(result.validationGroups().isEmpty());
     }

@@ -163,6 +163,25 @@ class TrainerTest
     }
 
     @Test
+    void refusesAShapeTheSensorCannotLoadBeforeTraining() throws Exception
+    {
+        final Path[] files = SyntheticFlows.write(dir, 2, 1, 1);
+        for (final int[] shape : new int[][] {{48, 15}, {32, 30}})
+        {
+            final TrainingOptions options = new TrainingOptions().outputDir(dir.resolve("out-" + shape[0]))
+                .resolution(shape[0]).blockSeconds(shape[1]).progress(null);
+            for (final Path f : files)
+            {
+                options.addFile(f);
+            }
+            final Exception e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> Trainer.train(options));
+            assertTrue(e.getMessage().contains(shape[0] == 48 ? "resolution" : "block seconds"), e.getMessage());
+            assertFalse(Files.exists(dir.resolve("out-" + shape[0])), "nothing written");
+        }
+    }
+
+    @Test
     void refusesANonEmptyOutputDir() throws Exception
     {
         final Path[] files = SyntheticFlows.write(dir, 2, 1, 1);
