@@ -100,6 +100,8 @@ public class InferenceBench
     {
         FlowPicClassifier classifier;
         float[] counts;
+        /** Flow descriptors (alternating UDP and TCP), fed only to models that take them. */
+        float[] flows;
         float[] scores;
         int n;
 
@@ -111,6 +113,11 @@ public class InferenceBench
             final int pixels = r * r;
             n = batch;
             counts = new float[batch * pixels];
+            flows = new float[batch * io.flowpic.inference.FlowDescriptors.WIDTH];
+            for (int i = 0; i < batch; i++)
+            {
+                io.flowpic.inference.FlowDescriptors.fill(i % 2 == 0 ? 17 : 6, flows, i * io.flowpic.inference.FlowDescriptors.WIDTH);
+            }
             scores = new float[batch * classifier.metadata().numClasses()];
             final SplittableRandom random = new SplittableRandom(42);
             for (int i = 0; i < batch; i++)
@@ -186,7 +193,7 @@ public class InferenceBench
     @Measurement(iterations = 5, time = 2)
     public float mini(final Mini m, final Images images)
     {
-        m.classifier.classify(m.counts, m.n, m.scores);
+        m.classifier.classify(m.counts, m.flows, m.n, m.scores);
         images.images += m.n;
         return m.scores[0];
     }
@@ -196,7 +203,7 @@ public class InferenceBench
     @Measurement(iterations = 5, time = 5)
     public float full(final Full m, final Images images)
     {
-        m.classifier.classify(m.counts, m.n, m.scores);
+        m.classifier.classify(m.counts, m.flows, m.n, m.scores);
         images.images += m.n;
         return m.scores[0];
     }
