@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Block end -> journal append latency under a steady load: `flowpic run` on the host end of a veth pair whose
+# far end sits in a network namespace this script creates (198.18.0.0/24 only); tcpreplay sends a generated
+# capture from the namespace at RATE packets/s for SECONDS. /metrics is scraped just before the sender stops
+# (so the shutdown flush, whose blocks have not reached their end, is not in the figures), and p50/p90/p99
+# of flowpic_block_latency_seconds are interpolated linearly inside the Prometheus buckets
+# (1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000 ms), as histogram_quantile does.
+#
+#   bench/latency.sh [SECONDS] [RATE_PPS] [FLOWS] [PACKETS_IN_CAPTURE]
+#
+# The histogram measures from a block's window end (first packet of the block + T, on the capture clock,
+# which live is the kernel's wall-clock timestamp) to the moment its record is appended to the journal.
+# Needs root, iproute2, tcpreplay, curl, and ../shared/data/pcap/ndpi (as source traffic).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds="${1:-75}"; rate="${2:-135000}"; flows="${3:-20000}"; packets="${4:-1000000}"
+port=19464
+ns=fplat$$; host=fplh$$; peer=fplp$$
+work="$(mktemp -d)"
+cleanup() { [ -n "${pid:-}" ] && kill "$pid" 2>/dev/null; ip netns del "$ns" 2>/dev/null || true
+            ip link del "$host" 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+ip netns add "$ns"
+ip link add "$host" type veth peer name "$peer"
+ip link set "$peer" netns "$ns"
+ip addr add 198.18.0.1/24 dev "$host"; ip link set "$host" up
+ip netns exec "$ns" ip addr add 198.18.0.2/24 dev "$peer"
+ip netns exec "$ns" ip link set "$peer" up
+sysctl -q -w "net.ipv6.conf.$host.disable_ipv6=1"
+
+./flowpic bench gen-capture --packets "$packets" --flows "$flows" --out "$work/traffic.pcap" \
+    ../shared/data/pcap/ndpi/*.pcap* 2>/dev/null | tail -1
+printf 'capture:\n  interface: %s\njournal:\n  path: %s/journal\nmetrics:\n  enabled: true\n  port: %d\n' \
+    "$host" "$work" "$port" > "$work/flowpic.yaml"
+
+./flowpic run --config "$work/flowpic.yaml" --duration $((seconds + 15)) > "$work/run.log" 2>&1 &
+pid=$!
+for _ in $(seq 1 120); do grep -q "capturing on" "$work/run.log" && break; sleep 0.5; done
+loops=$(( (rate * seconds + packets - 1) / packets ))
+echo "load before: $(uptime)"
+ip netns exec "$ns" tcpreplay -q --pps="$rate" --loop="$loops" --duration="$seconds" -i "$peer" \
+    "$work/traffic.pcap" > "$work/tcpreplay.log" 2>&1 &
+sender=$!
+sleep $((seconds - 2))
+curl -s "http://127.0.0.1:$port/metrics" > "$work/metrics.txt"
+echo "load at scrape: $(uptime)"
+wait "$sender" || true
+sed -n 's/.*Actual: \([0-9]*\) packets.*in \([0-9.]*\) seconds.*/sent \1 packets in \2 s/p' "$work/tcpreplay.log" | head -1
+wait "$pid" || true; pid=""
+grep "stopped; packets captured" "$work/run.log" || tail -5 "$work/run.log"
+grep -E '^flowpic_(packets_captured|ring_dropped|kernel_dropped|blocks_classified|blocks_dropped|journal_records|flows_active)' \
+    "$work/metrics.txt" | grep -v '^#'
+python3 - "$work/metrics.txt" <<'PY'
+import re, sys
+buckets = []
+for line in open(sys.argv[1]):
+    m = re.match(r'flowpic_block_latency_seconds_bucket\{le="([^"]+)"\} (\d+)', line)
+    if m:
+        buckets.append((float("inf") if m.group(1) == "+Inf" else float(m.group(1)), int(m.group(2))))
+    m = re.match(r'flowpic_block_latency_seconds_(sum|count) (\S+)', line)
+    if m:
+        globals()[m.group(1)] = float(m.group(2))
+total = buckets[-1][1]
+print(f"blocks journaled with a latency: {total}, mean {1000 * sum / max(count, 1):.1f} ms")
+print("buckets (le ms: cumulative):", ", ".join(f"{b * 1000:g}: {c}" for b, c in buckets))
+def quantile(q):
+    rank = q * total; lower, below = 0.0, 0
+    for bound, cum in buckets:
+        if cum >= rank:
+            if bound == float("inf"):
+                return lower, lower, bound
+            return lower + (bound - lower) * (rank - below) / max(cum - below, 1), lower, bound
+        lower, below = bound, cum
+for q in (0.5, 0.9, 0.99):
+    v, lo, hi = quantile(q)
+    print(f"p{int(q * 100)} = {v * 1000:.1f} ms (in bucket {lo * 1000:g}..{hi * 1000:g} ms)")
+PY
