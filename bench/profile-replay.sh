@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 capture="$1"; out="${2:-$(mktemp -d)}"; jfr="${3:-}"
 mkdir -p "$out"; rm -rf "$out/journal"
 ./flowpic --version >/dev/null 2>&1 || true   # rebuild first if sources changed, outside the timing
-opts="-Dflowpic.phases=true"
+opts="-Dflowpic.phases=true ${FLOWPIC_JAVA_OPTS:-}"
 [ "$jfr" = "--no-jfr" ] || opts="$opts -XX:StartFlightRecording=filename=$out/replay.jfr,settings=$PWD/bench/profile/replay.jfc"
 date +%s.%N > "$out/start"
 FLOWPIC_JAVA_OPTS="$opts" ./flowpic replay --journal "$out/journal" "$capture" > "$out/summary.txt" 2> "$out/phases.log" &
