@@ -14,26 +14,33 @@ opts="-Dflowpic.phases=true ${FLOWPIC_JAVA_OPTS:-}"
 date +%s.%N > "$out/start"
 FLOWPIC_JAVA_OPTS="$opts" ./flowpic replay --journal "$out/journal" "$capture" > "$out/summary.txt" 2> "$out/phases.log" &
 pid=$!
-declare -A cpu
-tick=$(getconf CLK_TCK)
-while kill -0 "$pid" 2>/dev/null; do
-    for stat in /proc/"$pid"/task/*/stat; do
-        line=$(cat "$stat" 2>/dev/null) || continue
-        tid=${stat%/stat}; tid=${tid##*/}
-        name=${line#*(}; name=${name%)*}; rest=${line##*) }
-        read -r -a f <<<"$rest"
-        cpu[$tid]="$name $(( f[11] + f[12] ))"
-    done
-    sleep 0.05
-done
+# One poller process (a shell loop forking per thread would itself cost a core here).
+python3 - "$pid" "$out/threads.txt" "$out/end" <<'PY'
+import os, sys, time
+pid, out, end_file = sys.argv[1], sys.argv[2], sys.argv[3]
+tick = os.sysconf("SC_CLK_TCK"); cpu = {}
+while os.path.exists(f"/proc/{pid}/stat"):
+    try:
+        if open(f"/proc/{pid}/stat").read().split(") ")[1].startswith("Z"):
+            break
+        tids = os.listdir(f"/proc/{pid}/task")
+    except (FileNotFoundError, IndexError, ProcessLookupError):
+        break
+    for tid in tids:
+        try:
+            line = open(f"/proc/{pid}/task/{tid}/stat").read()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        name = line[line.index("(") + 1:line.rindex(")")]
+        f = line[line.rindex(")") + 2:].split()
+        cpu[tid] = (name, (int(f[11]) + int(f[12])) / tick)
+    time.sleep(0.02)
+with open(out, "w") as o:
+    for name, secs in sorted(cpu.values(), key=lambda v: -v[1]):
+        o.write(f"{name} {secs:.2f}\n")
+PY
 wait "$pid" || true
 date +%s.%N > "$out/end"
-: > "$out/threads.txt"
-for tid in "${!cpu[@]}"; do
-    set -- ${cpu[$tid]}; ticks=${!#}; name=${cpu[$tid]% *}
-    printf '%s %s\n' "$name" "$(echo "scale=2; $ticks / $tick" | bc)" >> "$out/threads.txt"
-done
-sort -k2 -t' ' -rn -o "$out/threads.txt" "$out/threads.txt"
 if [ "$jfr" = "--no-jfr" ]; then
     # analyze.py needs a recording; print the rest only
     python3 - "$out" <<'PY'
