@@ -48,30 +48,32 @@ wait "$sender" || true
 sed -n 's/.*Actual: \([0-9]*\) packets.*in \([0-9.]*\) seconds.*/sent \1 packets in \2 s/p' "$work/tcpreplay.log" | head -1
 wait "$pid" || true; pid=""
 grep "stopped; packets captured" "$work/run.log" || tail -5 "$work/run.log"
-grep -E '^flowpic_(packets_captured|ring_dropped|kernel_dropped|blocks_classified|blocks_dropped|journal_records|flows_active)' \
+grep -E '^flowpic_(packets_captured|ring_dropped|kernel_dropped|blocks_classified|blocks_dropped|journal_records|flows_active|inference_batches)' \
     "$work/metrics.txt" | grep -v '^#'
 python3 - "$work/metrics.txt" <<'PY'
 import re, sys
-buckets = []
-for line in open(sys.argv[1]):
-    m = re.match(r'flowpic_block_latency_seconds_bucket\{le="([^"]+)"\} (\d+)', line)
-    if m:
+text = open(sys.argv[1]).read()
+def report(metric, title):
+    buckets, total_sum, count = [], 0.0, 0
+    for m in re.finditer(metric + r'_bucket\{le="([^"]+)"\} (\d+)', text):
         buckets.append((float("inf") if m.group(1) == "+Inf" else float(m.group(1)), int(m.group(2))))
-    m = re.match(r'flowpic_block_latency_seconds_(sum|count) (\S+)', line)
-    if m:
-        globals()[m.group(1)] = float(m.group(2))
-total = buckets[-1][1]
-print(f"blocks journaled with a latency: {total}, mean {1000 * sum / max(count, 1):.1f} ms")
-print("buckets (le ms: cumulative):", ", ".join(f"{b * 1000:g}: {c}" for b, c in buckets))
-def quantile(q):
-    rank = q * total; lower, below = 0.0, 0
-    for bound, cum in buckets:
-        if cum >= rank:
-            if bound == float("inf"):
-                return lower, lower, bound
-            return lower + (bound - lower) * (rank - below) / max(cum - below, 1), lower, bound
-        lower, below = bound, cum
-for q in (0.5, 0.9, 0.99):
-    v, lo, hi = quantile(q)
-    print(f"p{int(q * 100)} = {v * 1000:.1f} ms (in bucket {lo * 1000:g}..{hi * 1000:g} ms)")
+    m = re.search(metric + r'_sum (\S+)', text); total_sum = float(m.group(1)) if m else 0.0
+    if not buckets:
+        print(f"{title}: not in /metrics"); return
+    total = buckets[-1][1]
+    print(f"{title}: {total} blocks, mean {1000 * total_sum / max(total, 1):.1f} ms")
+    print("  buckets (le ms: cumulative):", ", ".join(f"{b * 1000:g}: {c}" for b, c in buckets))
+    def quantile(q):
+        rank = q * total; lower, below = 0.0, 0
+        for bound, cum in buckets:
+            if cum >= rank:
+                if bound == float("inf"):
+                    return lower, lower, bound
+                return lower + (bound - lower) * (rank - below) / max(cum - below, 1), lower, bound
+            lower, below = bound, cum
+    for q in (0.5, 0.9, 0.99):
+        v, lo, hi = quantile(q)
+        print(f"  p{int(q * 100)} = {v * 1000:.1f} ms (in bucket {lo * 1000:g}..{hi * 1000:g} ms)")
+report("flowpic_block_latency_seconds", "block window end -> journal append")
+report("flowpic_block_finish_latency_seconds", "flow agent finishes block -> journal append")
 PY

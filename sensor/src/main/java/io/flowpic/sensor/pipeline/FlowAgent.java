@@ -185,6 +185,7 @@ public final class FlowAgent implements Agent, MessageHandler, BlockListener
             return;
         }
         slot.copyFrom(block);
+        slot.finishedNanos = wallClock == null ? 0 : wallClock.nanoTime();
         handoff.publish(slot);
         counters.blocksQueued.incrementRelease();
     }
