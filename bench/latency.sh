@@ -43,6 +43,18 @@ ip netns exec "$ns" tcpreplay -q --pps="$rate" --loop="$loops" --duration="$seco
 sender=$!
 sleep $((seconds - 2))
 curl -s "http://127.0.0.1:$port/metrics" > "$work/metrics.txt"
+# CPU seconds of the sensor so far, whole process and per thread (flow agent, inference, capture)
+python3 - "$pid" <<'PY'
+import os, sys
+pid = sys.argv[1]; tick = os.sysconf("SC_CLK_TCK"); per = {}; total = 0.0
+for tid in os.listdir(f"/proc/{pid}/task"):
+    line = open(f"/proc/{pid}/task/{tid}/stat").read()
+    name = line[line.index("(") + 1:line.rindex(")")]; f = line[line.rindex(")") + 2:].split()
+    secs = (int(f[11]) + int(f[12])) / tick; total += secs; per[name] = per.get(name, 0) + secs
+up = float(open("/proc/uptime").read().split()[0]); start = int(open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[19]) / tick
+print(f"sensor CPU {total:.1f} s in {up - start:.0f} s of life ({100 * total / (up - start):.0f}% of one core); threads: " +
+      ", ".join(f"{n} {s:.1f}" for n, s in sorted(per.items(), key=lambda kv: -kv[1]) if s >= 0.5))
+PY
 echo "load at scrape: $(uptime)"
 wait "$sender" || true
 sed -n 's/.*Actual: \([0-9]*\) packets.*in \([0-9.]*\) seconds.*/sent \1 packets in \2 s/p' "$work/tcpreplay.log" | head -1

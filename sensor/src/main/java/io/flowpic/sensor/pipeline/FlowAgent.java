@@ -26,11 +26,11 @@ public final class FlowAgent implements Agent, MessageHandler, BlockListener
     /**
      * Live: a block whose flow falls silent is finished by the next sweep, so the sweep interval is
      * most of the block end -> journal latency. Sweeps visit every slot, so the interval follows the
-     * last sweep's measured cost (at most 1 / SWEEP_COST_SHARE of this thread's time), between
+     * last sweep's measured cost (at most 1 / SWEEP_COST_SHARE = 5% of this thread's time), between
      * MIN_LIVE_SWEEP_INTERVAL_NANOS (small tables) and SWEEP_INTERVAL_NANOS (millions of flows).
      */
     private static final long MIN_LIVE_SWEEP_INTERVAL_NANOS = 10_000_000L;
-    private static final int SWEEP_COST_SHARE = 50;
+    private static final int SWEEP_COST_SHARE = 20;
 
     private final PacketRing ring;
     private final PacketDecoder decoder = new PacketDecoder(4096);
