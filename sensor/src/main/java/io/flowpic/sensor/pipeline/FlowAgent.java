@@ -49,6 +49,7 @@ public final class FlowAgent implements Agent, MessageHandler, BlockListener
     private long lastLiveSweepNanos;
     private volatile boolean finished;
     private volatile boolean stopRequested;
+    private volatile boolean aborted;
 
     /**
      * @param wallClock    null to expire by the packet clock (replay), else the clock live expiry follows.
@@ -176,6 +177,11 @@ public final class FlowAgent implements Agent, MessageHandler, BlockListener
             backPressureIdle.reset();
             while ((slot = handoff.claim()) == null)
             {
+                if (aborted)
+                {
+                    counters.blocksDropped.incrementRelease();
+                    return;
+                }
                 backPressureIdle.idle();
             }
         }
@@ -188,6 +194,15 @@ public final class FlowAgent implements Agent, MessageHandler, BlockListener
         slot.finishedNanos = wallClock == null ? 0 : wallClock.nanoTime();
         handoff.publish(slot);
         counters.blocksQueued.incrementRelease();
+    }
+
+    /**
+     * Replay failed elsewhere (model, journal): stop waiting for hand-off slots that inference will
+     * never free, so the agent's runner can close.
+     */
+    public void abort()
+    {
+        aborted = true;
     }
 
     /** Live shutdown: once the ring is empty, finish every open block and stop. */

@@ -89,6 +89,15 @@ public final class ReplayPipeline
         // machine); reading and flow accounting need no journal, so it opens beside them, like the model.
         final CompletableFuture<JournalWriter> journalOpened = openJournalAsync();
         final AtomicReference<Throwable> journalError = new AtomicReference<>();
+        // A journal that cannot be opened stops the replay at once, not only once the model has loaded.
+        journalOpened.whenComplete((journal, failure) ->
+        {
+            if (failure != null)
+            {
+                journalError.set(unwrap(failure));
+                agentError.compareAndSet(null, unwrap(failure));
+            }
+        });
         try
         {
             final AgentRunner flowRunner = new AgentRunner(new BackoffIdleStrategy(), agentError::set, null, flowAgent);
@@ -171,6 +180,7 @@ public final class ReplayPipeline
             }
             finally
             {
+                flowAgent.abort(); // no-op when it has finished; else it may be waiting on a full hand-off
                 flowRunner.close();
                 // A model still loading would start its runner after this; wait for the loader.
                 try
