@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Offline throughput, whole process: `flowpic replay` vs `ndpiReader -q -i` vs `tcpdump -r -w /dev/null`
-# (the reading floor) on the same generated capture; RUNS runs each, median wall time.
+# (the reading floor) on the same generated capture; RUNS runs each, median wall time and median CPU time
+# (user + sys, which other processes on a shared machine inflate far less than wall time). One unmeasured
+# flowpic replay first: after a build it writes the launcher's class-data archive (see ./flowpic).
 #
 #   bench/offline.sh [PACKETS] [FLOWS] [RUNS]
 #
@@ -14,21 +16,29 @@ capture="$work/bench.pcap"
     ../shared/data/pcap/ndpi/*.pcap* 2>/dev/null | tail -1
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
-time_of() { /usr/bin/time -f "%e" "$@" >/dev/null 2>"$work/time" || true; tail -1 "$work/time"; }
+time_of() { /usr/bin/time -f "%e %U %S" "$@" >/dev/null 2>"$work/time" || true; tail -1 "$work/time"; }
+./flowpic replay --journal "$work/journal" "$capture" >/dev/null 2>&1 || true
 
-declare -A med
+declare -A med cpu
+echo "load before: $(uptime)"
 for tool in flowpic ndpiReader tcpdump; do
-    : > "$work/$tool.times"
+    : > "$work/$tool.times"; : > "$work/$tool.cpu"
     for _ in $(seq 1 "$runs"); do
         case $tool in
             flowpic) rm -rf "$work/journal"; t=$(time_of ./flowpic replay --journal "$work/journal" "$capture") ;;
             ndpiReader) t=$(time_of ndpiReader -q -i "$capture") ;;
             tcpdump) t=$(time_of tcpdump -r "$capture" -w /dev/null) ;;
         esac
-        echo "$t" >> "$work/$tool.times"
+        read -r wall user sys <<<"$t"
+        echo "$wall" >> "$work/$tool.times"
+        echo "$user + $sys" | bc >> "$work/$tool.cpu"
     done
     med[$tool]=$(median < "$work/$tool.times")
-    printf '%-11s runs: %s  median %s s  %.0f packets/s\n' "$tool" "$(tr '\n' ' ' < "$work/$tool.times")" \
-        "${med[$tool]}" "$(echo "$packets / ${med[$tool]}" | bc -l)"
+    cpu[$tool]=$(median < "$work/$tool.cpu")
+    printf '%-11s wall: %s median %s s  %.0f packets/s | cpu: %s median %s s\n' "$tool" \
+        "$(tr '\n' ' ' < "$work/$tool.times")" "${med[$tool]}" "$(echo "$packets / ${med[$tool]}" | bc -l)" \
+        "$(tr '\n' ' ' < "$work/$tool.cpu")" "${cpu[$tool]}"
+    echo "  load after $tool: $(cut -d' ' -f1-3 /proc/loadavg)"
 done
-printf 'flowpic / ndpiReader packets/s ratio: %.2f\n' "$(echo "${med[ndpiReader]} / ${med[flowpic]}" | bc -l)"
+printf 'flowpic / ndpiReader packets/s ratio: wall %.2f, cpu %.2f\n' "$(echo "${med[ndpiReader]} / ${med[flowpic]}" | bc -l)" \
+    "$(echo "${cpu[ndpiReader]} / ${cpu[flowpic]}" | bc -l)"

@@ -23,6 +23,11 @@ public final class FlowPicBlock
     public int dstPort;
     public long startNanos;
     public long endNanos;
+    /**
+     * When the sensor finished the block (live: wall clock, set by the flow agent after the copy;
+     * 0 when unknown). Not part of the block's content: {@link #copyFrom} leaves it alone.
+     */
+    public long finishedNanos;
     public long bytes;
     /** Packets in the block, including any whose cell could not be recorded. */
     public int packets;

@@ -5,6 +5,7 @@ import io.flowpic.inference.FlowPicClassifier;
 import io.flowpic.inference.ModelException;
 import io.flowpic.sensor.config.SensorConfig;
 import io.flowpic.sensor.pipeline.ModelLocator;
+import io.flowpic.sensor.pipeline.PhaseLog;
 import io.flowpic.sensor.pipeline.ReplayPipeline;
 import io.flowpic.sensor.pipeline.ReplaySummary;
 import picocli.CommandLine.Command;
@@ -49,6 +50,7 @@ final class ReplayCommand implements Callable<Integer>
 
     public Integer call()
     {
+        PhaseLog.mark("command");
         final PrintWriter out = spec.commandLine().getOut();
         final PrintWriter err = spec.commandLine().getErr();
         SensorConfig sensorConfig = sensorOptions.load(err);
@@ -65,7 +67,10 @@ final class ReplayCommand implements Callable<Integer>
         {
             try
             {
-                return ModelLocator.load(loadConfig.model().path(), loadConfig.flowpic().spec());
+                PhaseLog.mark("model-load-start");
+                final FlowPicClassifier loaded = ModelLocator.load(loadConfig.model().path(), loadConfig.flowpic().spec());
+                PhaseLog.mark("model-ready");
+                return loaded;
             }
             catch (final ModelException ex)
             {
@@ -98,6 +103,7 @@ final class ReplayCommand implements Callable<Integer>
                 }
                 return null;
             }).join();
+            PhaseLog.mark("model-closed");
         }
         print(result, out);
         final long refused = pipeline.counters().journalErrors.get();

@@ -100,6 +100,10 @@ public final class PrometheusFormatter
 
         histogram(out, "flowpic_block_latency_seconds",
             "Wall time from a block's end to its journal append (live only).", counters.blockLatency);
+        histogram(out, "flowpic_block_finish_latency_seconds",
+            "Wall time from the flow agent finishing a block to its journal append (live only): the " +
+            "hand-off queue, batching, inference and the append; block_latency minus this is the wait " +
+            "for the block to be finished (the flow's next packet or a sweep).", counters.finishLatency);
         return out.toString();
     }
 

@@ -23,6 +23,14 @@ public final class FlowAgent implements Agent, MessageHandler, BlockListener
     private static final long SWEEP_INTERVAL_NANOS = 1_000_000_000L;
     /** A wall clock that goes back further than this was set back (NTP step, operator). */
     private static final long CLOCK_JUMP_BACK_NANOS = 2 * SWEEP_INTERVAL_NANOS;
+    /**
+     * Live: a block whose flow falls silent is finished by the next sweep, so the sweep interval is
+     * most of the block end -> journal latency. Sweeps visit every slot, so the interval follows the
+     * last sweep's measured cost (at most 1 / SWEEP_COST_SHARE = 5% of this thread's time), between
+     * MIN_LIVE_SWEEP_INTERVAL_NANOS (small tables) and SWEEP_INTERVAL_NANOS (millions of flows).
+     */
+    private static final long MIN_LIVE_SWEEP_INTERVAL_NANOS = 10_000_000L;
+    private static final int SWEEP_COST_SHARE = 20;
 
     private final PacketRing ring;
     private final PacketDecoder decoder = new PacketDecoder(4096);
@@ -38,8 +46,10 @@ public final class FlowAgent implements Agent, MessageHandler, BlockListener
     private final int nearlyFullFlows;
     private long packetsSinceSweep;
     private long nextSweepNanos = Long.MIN_VALUE;
+    private long lastLiveSweepNanos;
     private volatile boolean finished;
     private volatile boolean stopRequested;
+    private volatile boolean aborted;
 
     /**
      * @param wallClock    null to expire by the packet clock (replay), else the clock live expiry follows.
@@ -91,20 +101,24 @@ public final class FlowAgent implements Agent, MessageHandler, BlockListener
             return work; // replay sweeps from onMessage, on the packet clock
         }
         final long now = wallClock.nanoTime();
-        if (nextSweepNanos != Long.MIN_VALUE &&
-            now < nextSweepNanos - SWEEP_INTERVAL_NANOS - CLOCK_JUMP_BACK_NANOS)
+        if (nextSweepNanos != Long.MIN_VALUE && now < lastLiveSweepNanos - CLOCK_JUMP_BACK_NANOS)
         {
             // The clock stepped back: open blocks straddle two time axes and would otherwise wait for
             // the clock to catch up. Finish them all and start afresh on the new time.
             counters.clockJumps.incrementRelease();
             flowTable.flushAll();
+            lastLiveSweepNanos = now;
             nextSweepNanos = now + SWEEP_INTERVAL_NANOS;
             return work + 1;
         }
         if (now >= nextSweepNanos)
         {
+            final long sweepStarted = System.nanoTime();
             work += flowTable.expire(now);
-            nextSweepNanos = now + SWEEP_INTERVAL_NANOS;
+            final long cost = System.nanoTime() - sweepStarted;
+            lastLiveSweepNanos = now;
+            nextSweepNanos = now + Math.max(MIN_LIVE_SWEEP_INTERVAL_NANOS,
+                Math.min(SWEEP_INTERVAL_NANOS, cost * SWEEP_COST_SHARE));
         }
         return work;
     }
@@ -163,6 +177,11 @@ public final class FlowAgent implements Agent, MessageHandler, BlockListener
             backPressureIdle.reset();
             while ((slot = handoff.claim()) == null)
             {
+                if (aborted)
+                {
+                    counters.blocksDropped.incrementRelease();
+                    return;
+                }
                 backPressureIdle.idle();
             }
         }
@@ -172,8 +191,18 @@ public final class FlowAgent implements Agent, MessageHandler, BlockListener
             return;
         }
         slot.copyFrom(block);
+        slot.finishedNanos = wallClock == null ? 0 : wallClock.nanoTime();
         handoff.publish(slot);
         counters.blocksQueued.incrementRelease();
+    }
+
+    /**
+     * Replay failed elsewhere (model, journal): stop waiting for hand-off slots that inference will
+     * never free, so the agent's runner can close.
+     */
+    public void abort()
+    {
+        aborted = true;
     }
 
     /** Live shutdown: once the ring is empty, finish every open block and stop. */

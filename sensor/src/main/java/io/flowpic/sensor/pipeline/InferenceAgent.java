@@ -214,7 +214,12 @@ public final class InferenceAgent implements Agent
                     if (!countOnlyBatches)
                     {
                         // Live blocks end on the wall clock, so this is the delay a journal reader sees.
-                        counters.blockLatency.record(clock.nanoTime() - block.endNanos);
+                        final long now = clock.nanoTime();
+                        counters.blockLatency.record(now - block.endNanos);
+                        if (block.finishedNanos != 0)
+                        {
+                            counters.finishLatency.record(now - block.finishedNanos);
+                        }
                     }
                 }
             }

@@ -73,6 +73,7 @@ public final class ReplayPipeline
 
     public ReplaySummary run(final List<Path> files) throws IOException
     {
+        PhaseLog.mark("pipeline-start");
         final long started = System.nanoTime();
         final SensorConfig.Inference inference = config.inference();
         // The ring absorbs live bursts; a replay just waits for the flow agent, so a few MiB do.
@@ -84,24 +85,43 @@ public final class ReplayPipeline
             TimeUnit.SECONDS.toNanos(config.flowTable().idleTimeoutSeconds()), config.flowTable().maxOpenPackets(),
             handoff, counters, null, true, new BackoffIdleStrategy());
 
-        try (JournalWriter journal = new JournalWriter(Path.of(config.journal().path()),
-            RollCycles.valueOf(config.journal().rollCycle()),
-                (long)config.journal().minFreeMb() << 20, config.journal().retentionHours()))
+        // Opening the journal loads Chronicle Queue (seconds of class loading and initialisation on a busy
+        // machine); reading and flow accounting need no journal, so it opens beside them, like the model.
+        final CompletableFuture<JournalWriter> journalOpened = openJournalAsync();
+        final AtomicReference<Throwable> journalError = new AtomicReference<>();
+        // A journal that cannot be opened stops the replay at once, not only once the model has loaded.
+        journalOpened.whenComplete((journal, failure) ->
+        {
+            if (failure != null)
+            {
+                journalError.set(unwrap(failure));
+                agentError.compareAndSet(null, unwrap(failure));
+            }
+        });
+        try
         {
             final AgentRunner flowRunner = new AgentRunner(new BackoffIdleStrategy(), agentError::set, null, flowAgent);
             AgentRunner.startOnThread(flowRunner);
             final AtomicReference<InferenceAgent> inferenceAgentRef = new AtomicReference<>();
             final AtomicReference<AgentRunner> inferenceRunnerRef = new AtomicReference<>();
-            final CompletableFuture<FlowPicClassifier> inferenceStarted = classifier.whenComplete((model, failure) ->
+            final CompletableFuture<Void> inferenceStarted = CompletableFuture.allOf(journalOpened, classifier)
+                .whenComplete((ignored, failure) ->
             {
-                if (failure != null)
+                if (journalOpened.isCompletedExceptionally())
                 {
-                    agentError.compareAndSet(null, failure instanceof java.util.concurrent.CompletionException &&
-                        failure.getCause() != null ? failure.getCause() : failure);
+                    final Throwable cause = unwrap(journalOpened.handle((journal, ex) -> ex).join());
+                    journalError.set(cause);
+                    agentError.compareAndSet(null, cause);
                     return;
                 }
-                final InferenceAgent agent = new InferenceAgent(model, handoff, journal, counters,
-                    inference.batchSize(), TimeUnit.MILLISECONDS.toNanos(inference.maxWaitMs()), true,
+                PhaseLog.mark(failure == null ? "inference-start" : "model-failed");
+                if (failure != null)
+                {
+                    agentError.compareAndSet(null, unwrap(failure));
+                    return;
+                }
+                final InferenceAgent agent = new InferenceAgent(classifier.join(), handoff, journalOpened.join(),
+                    counters, inference.batchSize(), TimeUnit.MILLISECONDS.toNanos(inference.maxWaitMs()), true,
                     flowAgent::isFinished, new SystemEpochNanoClock());
                 final AgentRunner runner = new AgentRunner(new BackoffIdleStrategy(), agentError::set, null, agent);
                 inferenceRunnerRef.set(runner);
@@ -143,15 +163,24 @@ public final class ReplayPipeline
                     failOnAgentError(agentError);
                     idle.idle();
                 }
+                PhaseLog.mark("read-done");
+                while (!flowAgent.isFinished())
+                {
+                    failOnAgentError(agentError);
+                    idle.idle();
+                }
+                PhaseLog.mark("flow-done");
                 while (inferenceAgentRef.get() == null || !inferenceAgentRef.get().isFinished())
                 {
                     failOnAgentError(agentError);
                     idle.idle();
                 }
                 failOnAgentError(agentError);
+                PhaseLog.mark("inference-done");
             }
             finally
             {
+                flowAgent.abort(); // no-op when it has finished; else it may be waiting on a full hand-off
                 flowRunner.close();
                 // A model still loading would start its runner after this; wait for the loader.
                 try
@@ -172,9 +201,55 @@ public final class ReplayPipeline
                     inferenceRunner.close();
                 }
             }
+            PhaseLog.mark("agents-closed");
             final double seconds = (System.nanoTime() - started) / 1e9;
             return summarize(files.size(), inferenceAgentRef.get(), seconds);
         }
+        catch (final PipelineStoppedException ex)
+        {
+            final Throwable journalFailure = journalError.get();
+            if (journalFailure instanceof IOException && ex.getCause() == journalFailure)
+            {
+                throw (IOException)journalFailure;
+            }
+            throw ex;
+        }
+        finally
+        {
+            final JournalWriter journal = journalOpened.handle((opened, ex) -> opened).join();
+            if (journal != null)
+            {
+                journal.close();
+            }
+        }
+    }
+
+    private CompletableFuture<JournalWriter> openJournalAsync()
+    {
+        final CompletableFuture<JournalWriter> opened = new CompletableFuture<>();
+        final Thread opener = new Thread(() ->
+        {
+            try
+            {
+                opened.complete(new JournalWriter(Path.of(config.journal().path()),
+                    RollCycles.valueOf(config.journal().rollCycle()),
+                    (long)config.journal().minFreeMb() << 20, config.journal().retentionHours()));
+                PhaseLog.mark("journal-open");
+            }
+            catch (final Throwable ex)
+            {
+                opened.completeExceptionally(ex);
+            }
+        }, "flowpic-journal-open");
+        opener.setDaemon(true);
+        opener.start();
+        return opened;
+    }
+
+    private static Throwable unwrap(final Throwable failure)
+    {
+        return failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null ?
+            failure.getCause() : failure;
     }
 
     private static void failOnAgentError(final AtomicReference<Throwable> agentError)

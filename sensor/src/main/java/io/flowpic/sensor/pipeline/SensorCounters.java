@@ -37,6 +37,8 @@ public final class SensorCounters
     public final AtomicCounter modelReloadsFailed;
     /** Wall time from a block's end to its journal append (live only; replay runs on packet time). */
     public final LatencyHistogram blockLatency;
+    /** Of that, the part from the flow agent finishing the block to its journal append (live only). */
+    public final LatencyHistogram finishLatency;
 
     public SensorCounters(final CountersManager manager)
     {
@@ -68,6 +70,7 @@ public final class SensorCounters
         modelReloadsOk = manager.newCounter("model_reloads_ok");
         modelReloadsFailed = manager.newCounter("model_reloads_failed");
         blockLatency = new LatencyHistogram(manager, "block_latency");
+        finishLatency = new LatencyHistogram(manager, "block_finish_latency");
     }
 
     public static SensorCounters standalone()

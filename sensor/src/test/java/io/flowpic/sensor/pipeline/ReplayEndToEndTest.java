@@ -14,6 +14,7 @@ import io.flowpic.sensor.journal.LabelRecord;
 import io.flowpic.sensor.testing.TestModels;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.PrintWriter;
@@ -289,5 +290,23 @@ class ReplayEndToEndTest
             missing.toString(), "--journal", dir.resolve("journal-x").toString(), capture.toString());
         assertEquals(3, exit);
         assertTrue(err.toString().contains(missing.toString()), err.toString());
+    }
+
+    @Test
+    @Timeout(120)
+    void journalThatCannotBeOpenedStopsTheReplayWithExit3EvenWithTheHandOffFull() throws Exception
+    {
+        // The journal opens beside reading, so its failure arrives while packets flow; a tiny hand-off
+        // makes the flow agent wait for an inference agent that never starts.
+        final Path blocker = dir.resolve("journal-blocker");
+        Files.writeString(blocker, "a file, not a directory");
+        final Path config = dir.resolve("tiny-queue.yaml");
+        Files.writeString(config, "inference:\n  queue-size: 2\n");
+        final StringWriter err = new StringWriter();
+        final int exit = Main.run(new PrintWriter(new StringWriter()), new PrintWriter(err), "replay", "--config",
+            config.toString(), "--model", model.toString(), "--journal", blocker.resolve("journal").toString(),
+            capture.toString());
+        assertEquals(3, exit);
+        assertTrue(err.toString().contains(blocker.toString()), err.toString());
     }
 }

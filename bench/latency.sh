@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Block end -> journal append latency under a steady load: `flowpic run` on the host end of a veth pair whose
+# far end sits in a network namespace this script creates (198.18.0.0/24 only); tcpreplay sends a generated
+# capture from the namespace at RATE packets/s for SECONDS. /metrics is scraped just before the sender stops
+# (so the shutdown flush, whose blocks have not reached their end, is not in the figures), and p50/p90/p99
+# of flowpic_block_latency_seconds are interpolated linearly inside the Prometheus buckets
+# (1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000 ms), as histogram_quantile does.
+#
+#   bench/latency.sh [SECONDS] [RATE_PPS] [FLOWS] [PACKETS_IN_CAPTURE]
+#
+# The histogram measures from a block's window end (first packet of the block + T, on the capture clock,
+# which live is the kernel's wall-clock timestamp) to the moment its record is appended to the journal.
+# Needs root, iproute2, tcpreplay, curl, and ../shared/data/pcap/ndpi (as source traffic).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds="${1:-75}"; rate="${2:-135000}"; flows="${3:-20000}"; packets="${4:-1000000}"
+port=19464
+ns=fplat$$; host=fplh$$; peer=fplp$$
+work="$(mktemp -d)"
+cleanup() { [ -n "${pid:-}" ] && kill "$pid" 2>/dev/null; ip netns del "$ns" 2>/dev/null || true
+            ip link del "$host" 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+ip netns add "$ns"
+ip link add "$host" type veth peer name "$peer"
+ip link set "$peer" netns "$ns"
+ip addr add 198.18.0.1/24 dev "$host"; ip link set "$host" up
+ip netns exec "$ns" ip addr add 198.18.0.2/24 dev "$peer"
+ip netns exec "$ns" ip link set "$peer" up
+sysctl -q -w "net.ipv6.conf.$host.disable_ipv6=1"
+
+./flowpic bench gen-capture --packets "$packets" --flows "$flows" --out "$work/traffic.pcap" \
+    ../shared/data/pcap/ndpi/*.pcap* 2>/dev/null | tail -1
+printf 'capture:\n  interface: %s\njournal:\n  path: %s/journal\nmetrics:\n  enabled: true\n  port: %d\n' \
+    "$host" "$work" "$port" > "$work/flowpic.yaml"
+
+./flowpic run --config "$work/flowpic.yaml" --duration $((seconds + 15)) > "$work/run.log" 2>&1 &
+pid=$!
+for _ in $(seq 1 120); do grep -q "capturing on" "$work/run.log" && break; sleep 0.5; done
+loops=$(( (rate * seconds + packets - 1) / packets ))
+echo "load before: $(uptime)"
+ip netns exec "$ns" tcpreplay -q --pps="$rate" --loop="$loops" --duration="$seconds" -i "$peer" \
+    "$work/traffic.pcap" > "$work/tcpreplay.log" 2>&1 &
+sender=$!
+sleep $((seconds - 2))
+curl -s "http://127.0.0.1:$port/metrics" > "$work/metrics.txt"
+# CPU seconds of the sensor so far, whole process and per thread (flow agent, inference, capture)
+python3 - "$pid" <<'PY'
+import os, sys
+pid = sys.argv[1]; tick = os.sysconf("SC_CLK_TCK"); per = {}; total = 0.0
+for tid in os.listdir(f"/proc/{pid}/task"):
+    line = open(f"/proc/{pid}/task/{tid}/stat").read()
+    name = line[line.index("(") + 1:line.rindex(")")]; f = line[line.rindex(")") + 2:].split()
+    secs = (int(f[11]) + int(f[12])) / tick; total += secs; per[name] = per.get(name, 0) + secs
+up = float(open("/proc/uptime").read().split()[0]); start = int(open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[19]) / tick
+print(f"sensor CPU {total:.1f} s in {up - start:.0f} s of life ({100 * total / (up - start):.0f}% of one core); threads: " +
+      ", ".join(f"{n} {s:.1f}" for n, s in sorted(per.items(), key=lambda kv: -kv[1]) if s >= 0.5))
+PY
+echo "load at scrape: $(uptime)"
+wait "$sender" || true
+sed -n 's/.*Actual: \([0-9]*\) packets.*in \([0-9.]*\) seconds.*/sent \1 packets in \2 s/p' "$work/tcpreplay.log" | head -1
+wait "$pid" || true; pid=""
+grep "stopped; packets captured" "$work/run.log" || tail -5 "$work/run.log"
+grep -E '^flowpic_(packets_captured|ring_dropped|kernel_dropped|blocks_classified|blocks_dropped|journal_records|flows_active|inference_batches)' \
+    "$work/metrics.txt" | grep -v '^#'
+python3 - "$work/metrics.txt" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+def report(metric, title):
+    buckets, total_sum, count = [], 0.0, 0
+    for m in re.finditer(metric + r'_bucket\{le="([^"]+)"\} (\d+)', text):
+        buckets.append((float("inf") if m.group(1) == "+Inf" else float(m.group(1)), int(m.group(2))))
+    m = re.search(metric + r'_sum (\S+)', text); total_sum = float(m.group(1)) if m else 0.0
+    if not buckets:
+        print(f"{title}: not in /metrics"); return
+    total = buckets[-1][1]
+    print(f"{title}: {total} blocks, mean {1000 * total_sum / max(total, 1):.1f} ms")
+    print("  buckets (le ms: cumulative):", ", ".join(f"{b * 1000:g}: {c}" for b, c in buckets))
+    def quantile(q):
+        rank = q * total; lower, below = 0.0, 0
+        for bound, cum in buckets:
+            if cum >= rank:
+                if bound == float("inf"):
+                    return lower, lower, bound
+                return lower + (bound - lower) * (rank - below) / max(cum - below, 1), lower, bound
+            lower, below = bound, cum
+    for q in (0.5, 0.9, 0.99):
+        v, lo, hi = quantile(q)
+        print(f"  p{int(q * 100)} = {v * 1000:.1f} ms (in bucket {lo * 1000:g}..{hi * 1000:g} ms)")
+report("flowpic_block_latency_seconds", "block window end -> journal append")
+report("flowpic_block_finish_latency_seconds", "flow agent finishes block -> journal append")
+PY
