@@ -15,18 +15,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-75}"; rate="${2:-135000}"; flows="${3:-20000}"; packets="${4:-1000000}"
 port=19464
-ns=fplat$$; host=fplh$$; peer=fplp$$
-work="$(mktemp -d)"
-cleanup() { [ -n "${pid:-}" ] && kill "$pid" 2>/dev/null; ip netns del "$ns" 2>/dev/null || true
-            ip link del "$host" 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
-ip netns add "$ns"
-ip link add "$host" type veth peer name "$peer"
-ip link set "$peer" netns "$ns"
-ip addr add 198.18.0.1/24 dev "$host"; ip link set "$host" up
-ip netns exec "$ns" ip addr add 198.18.0.2/24 dev "$peer"
-ip netns exec "$ns" ip link set "$peer" up
-sysctl -q -w "net.ipv6.conf.$host.disable_ipv6=1"
+bench_cleanup() { [ -n "${pid:-}" ] && kill "$pid" 2>/dev/null; }
+source bench/lib/veth.sh
+veth_up fplat
 
 ./flowpic bench gen-capture --packets "$packets" --flows "$flows" --out "$work/traffic.pcap" \
     ../shared/data/pcap/ndpi/*.pcap* 2>/dev/null | tail -1

@@ -11,17 +11,8 @@ cd "$(dirname "$0")/.."
 seconds="${1:-30}"; shift || true
 rates=("$@"); [ "${#rates[@]}" -gt 0 ] || rates=(25000 50000 100000 150000 200000 300000)
 
-ns=fpbench$$; host=fpbh$$; peer=fpbp$$
-work="$(mktemp -d)"
-cleanup() { ip netns del "$ns" 2>/dev/null || true; ip link del "$host" 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
-ip netns add "$ns"
-ip link add "$host" type veth peer name "$peer"
-ip link set "$peer" netns "$ns"
-ip addr add 198.18.0.1/24 dev "$host"; ip link set "$host" up
-ip netns exec "$ns" ip addr add 198.18.0.2/24 dev "$peer"
-ip netns exec "$ns" ip link set "$peer" up
-sysctl -q -w "net.ipv6.conf.$host.disable_ipv6=1"
+source bench/lib/veth.sh
+veth_up fpb
 
 ./flowpic bench gen-capture --packets 200000 --flows 5000 --out "$work/traffic.pcap" ../shared/data/pcap/ndpi/*.pcap* >/dev/null 2>&1
 printf 'capture:\n  interface: %s\njournal:\n  path: %s/journal\nmetrics:\n  enabled: false\n' "$host" "$work" > "$work/flowpic.yaml"

@@ -8,16 +8,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-60}"; max_flows="${2:-20000}"
-ns=fpov$$; host=fpoh$$; peer=fpop$$
-work="$(mktemp -d)"
-cleanup() { ip netns del "$ns" 2>/dev/null || true; ip link del "$host" 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
-ip netns add "$ns"
-ip link add "$host" type veth peer name "$peer"
-ip link set "$peer" netns "$ns"
-ip addr add 198.18.0.1/24 dev "$host"; ip link set "$host" up
-ip netns exec "$ns" ip addr add 198.18.0.2/24 dev "$peer"; ip netns exec "$ns" ip link set "$peer" up
-sysctl -q -w "net.ipv6.conf.$host.disable_ipv6=1"
+source bench/lib/veth.sh
+veth_up fpov
 
 # Many concurrent flows: more than the table holds, so rejection is exercised too.
 ./flowpic bench gen-capture --packets 1000000 --flows $((max_flows * 3)) --out "$work/flood.pcap" \
