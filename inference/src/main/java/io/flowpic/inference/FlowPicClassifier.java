@@ -75,26 +75,10 @@ public final class FlowPicClassifier implements AutoCloseable {
 
     private float[] staging = new float[0];
     private FloatDataBuffer stagingBuffer = DataBuffers.of(staging, false, false);
-    private final LinkedHashMap<Integer, TFloat32> inputs = new LinkedHashMap<>(8, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<Integer, TFloat32> eldest) {
-            if (size() > TENSOR_CACHE) {
-                eldest.getValue().close();
-                return true;
-            }
-            return false;
-        }
-    };
-    private final LinkedHashMap<Integer, TFloat32> flowInputs = new LinkedHashMap<>(8, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<Integer, TFloat32> eldest) {
-            if (size() > TENSOR_CACHE) {
-                eldest.getValue().close();
-                return true;
-            }
-            return false;
-        }
-    };
+    /** Input tensors by batch size (image-shaped, or the first layer's output with the sparse path). */
+    private final Map<Integer, TFloat32> inputs = tensorCache();
+    /** Flow-descriptor tensors by batch size (models with a second input only). */
+    private final Map<Integer, TFloat32> flowInputs = tensorCache();
     private boolean closed;
     /** Non-null when the first layer is computed in Java (see the class comment). */
     private SparseFirstLayer sparse;
@@ -325,6 +309,20 @@ public final class FlowPicClassifier implements AutoCloseable {
     /** Model directory this classifier was loaded from. */
     public Path modelDir() {
         return modelDir;
+    }
+
+    /** Tensors by batch size, closing the least recently used beyond {@value #TENSOR_CACHE}. */
+    private static Map<Integer, TFloat32> tensorCache() {
+        return new LinkedHashMap<>(8, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<Integer, TFloat32> eldest) {
+                if (size() > TENSOR_CACHE) {
+                    eldest.getValue().close();
+                    return true;
+                }
+                return false;
+            }
+        };
     }
 
     /** Whether the model takes flow descriptors ({@link FlowDescriptors}) beside the pictures. */
