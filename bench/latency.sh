@@ -6,14 +6,16 @@
 # of flowpic_block_latency_seconds are interpolated linearly inside the Prometheus buckets
 # (1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000 ms), as histogram_quantile does.
 #
-#   bench/latency.sh [SECONDS] [RATE_PPS] [FLOWS] [PACKETS_IN_CAPTURE]
+#   bench/latency.sh [SECONDS] [RATE_PPS] [FLOWS] [PACKETS_IN_CAPTURE] [MAX_WAIT_MS]
+#
+# MAX_WAIT_MS sets inference.max-wait-ms (default: the config default).
 #
 # The histogram measures from a block's window end (first packet of the block + T, on the capture clock,
 # which live is the kernel's wall-clock timestamp) to the moment its record is appended to the journal.
 # Needs root, iproute2, tcpreplay, curl, and ../shared/data/pcap/ndpi (as source traffic).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-seconds="${1:-75}"; rate="${2:-135000}"; flows="${3:-20000}"; packets="${4:-1000000}"
+seconds="${1:-75}"; rate="${2:-135000}"; flows="${3:-20000}"; packets="${4:-1000000}"; max_wait="${5:-}"
 port=19464
 bench_cleanup() { [ -n "${pid:-}" ] && kill "$pid" 2>/dev/null; }
 source bench/lib/veth.sh
@@ -23,6 +25,7 @@ veth_up fplat
     ../shared/data/pcap/ndpi/*.pcap* 2>/dev/null | tail -1
 printf 'capture:\n  interface: %s\njournal:\n  path: %s/journal\nmetrics:\n  enabled: true\n  port: %d\n' \
     "$host" "$work" "$port" > "$work/flowpic.yaml"
+[ -z "$max_wait" ] || printf 'inference:\n  max-wait-ms: %d\n' "$max_wait" >> "$work/flowpic.yaml"
 
 ./flowpic run --config "$work/flowpic.yaml" --duration $((seconds + 15)) > "$work/run.log" 2>&1 &
 pid=$!
