@@ -6,6 +6,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.flowpic.flowtable.capture.CaptureFileException;
 import io.flowpic.flowtable.capture.CaptureReadResult;
 import io.flowpic.flowtable.flow.FlowPicSpec;
+import io.flowpic.inference.FlowDescriptors;
 import io.flowpic.inference.dataset.CaptureSessions;
 import io.flowpic.inference.dataset.FlowCsvReader;
 import io.flowpic.inference.dataset.FlowCsvWriter;
@@ -336,7 +337,8 @@ final class DatasetCommand
         name = "build",
         mixinStandardHelpOptions = true,
         description = "Turn labelled FlowPic CSV files into numpy arrays: x.npy (float32 [N,R,R] raw counts), y.npy " +
-            "(int64 label index), labels.txt and groups.txt (pcap_name per sample).")
+            "(int64 label index), flow.npy (float32 [N,1] flow descriptors: 1 for UDP, 0 for TCP), labels.txt and " +
+            "groups.txt (pcap_name per sample).")
     static final class Build implements Callable<Integer>
     {
         @Spec
@@ -383,6 +385,7 @@ final class DatasetCommand
             }
             final int cells = flowPic.cellsPerImage();
             final float[] counts = new float[cells];
+            final float[] flow = new float[FlowDescriptors.WIDTH];
             final Progress progress = new Progress(err);
             long rows;
             try
@@ -391,6 +394,7 @@ final class DatasetCommand
                 final SessionBlocks blocks = new SessionBlocks(flowPic);
                 try (NpyWriter x = NpyWriter.open(out.resolve("x.npy"), NpyWriter.FLOAT32, shape.resolution, shape.resolution);
                      NpyWriter y = NpyWriter.open(out.resolve("y.npy"), NpyWriter.INT64);
+                     NpyWriter f = NpyWriter.open(out.resolve("flow.npy"), NpyWriter.FLOAT32, FlowDescriptors.WIDTH);
                      BufferedWriter groups = Files.newBufferedWriter(out.resolve("groups.txt"), StandardCharsets.UTF_8))
                 {
                     final IOException[] failure = new IOException[1];
@@ -415,6 +419,8 @@ final class DatasetCommand
                                     {
                                         x.writeFloats(counts, 0, cells);
                                         y.writeLong(label);
+                                        FlowDescriptors.fill(block, flow, 0);
+                                        f.writeFloats(flow, 0, FlowDescriptors.WIDTH);
                                         groups.write(group);
                                         groups.write('\n');
                                     }

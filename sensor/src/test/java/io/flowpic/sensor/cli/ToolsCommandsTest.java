@@ -239,6 +239,16 @@ class ToolsCommandsTest
         {
             assertEquals(e, labels.getLong());
         }
+        // Flow descriptors: the voip samples are UDP but for the TCP session's one block; video is TCP.
+        final byte[] f = Files.readAllBytes(out.resolve("flow.npy"));
+        assertEquals("{'descr': '<f4', 'fortran_order': False, 'shape': (" + n + ", 1), }", checkHeader(f).trim());
+        final int fStart = 10 + ByteBuffer.wrap(f, 8, 2).order(ByteOrder.LITTLE_ENDIAN).getShort();
+        final ByteBuffer flows = ByteBuffer.wrap(f, fStart, n * 4).order(ByteOrder.LITTLE_ENDIAN);
+        final float[] udp = {1, 1, 1, 1, 0, 0, 0, 0, 0, 0};
+        for (int i = 0; i < n; i++)
+        {
+            assertEquals(udp[i], flows.getFloat(), "sample " + i);
+        }
         assertEquals(List.of("voip", "video"), Files.readAllLines(out.resolve("labels.txt")));
         final List<String> groups = Files.readAllLines(out.resolve("groups.txt"));
         assertEquals(n, groups.size());
