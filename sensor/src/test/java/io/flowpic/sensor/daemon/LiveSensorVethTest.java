@@ -1,12 +1,10 @@
 package io.flowpic.sensor.daemon;
 
-import io.flowpic.flowtable.capture.CaptureWriter;
-import io.flowpic.flowtable.capture.LinkType;
-import io.flowpic.flowtable.decode.Packets;
 import io.flowpic.sensor.config.ConfigLoader;
 import io.flowpic.sensor.config.SensorConfig;
 import io.flowpic.sensor.journal.JournalReader;
 import io.flowpic.sensor.journal.LabelRecord;
+import io.flowpic.sensor.testing.TestCaptures;
 import io.flowpic.sensor.testing.TestModels;
 import io.flowpic.sensor.testing.VethPair;
 import org.junit.jupiter.api.Test;
@@ -24,7 +22,6 @@ import java.net.http.HttpResponse;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -40,8 +37,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class LiveSensorVethTest
 {
-    static final int PEER = 0xC6120002;  // 198.18.0.2
-    static final int HOST = 0xC6120001;  // 198.18.0.1
+    static final int PEER = TestCaptures.PEER;
+    static final int HOST = TestCaptures.HOST;
 
     @TempDir
     Path dir;
@@ -75,14 +72,7 @@ class LiveSensorVethTest
     static Path udpFlowCapture(final Path file, final int srcPort, final int dstPort, final int packets)
         throws Exception
     {
-        final CaptureWriter pcap = CaptureWriter.pcap(ByteOrder.LITTLE_ENDIAN, false, 65535, LinkType.ETHERNET);
-        for (int i = 0; i < packets; i++)
-        {
-            final byte[] ip = Packets.ipv4(PEER, HOST, 17, i, 0, new byte[0], Packets.udp(srcPort, dstPort, 72 + i));
-            pcap.record(1_700_000_000L, i * 1000L, Packets.ethernet(0x0800, ip));
-        }
-        Files.write(file, pcap.bytes());
-        return file;
+        return TestCaptures.udpFlow(file, srcPort, dstPort, packets);
     }
 
     static List<LabelRecord> journal(final Path dir) throws Exception

@@ -84,6 +84,7 @@ class DebPackageTest
         final Map<String, String> expected = new HashMap<>();
         expected.put("/usr/bin/flowpic", "-rwxr-xr-x root/root");
         expected.put("/usr/share/flowpic/flowpic", "-rwxr-xr-x root/root");
+        expected.put("/usr/share/flowpic/jvm.options", "-rw-r--r-- root/root");
         expected.put("/usr/share/flowpic/lib/flowpic-sensor-0.1.0-SNAPSHOT.jar", "-rw-r--r-- root/root");
         expected.put("/usr/share/flowpic/model/default/flowpic-model.json", "-rw-r--r-- root/root");
         expected.put("/usr/share/flowpic/model/default/saved_model.pb", "-rw-r--r-- root/root");
@@ -142,5 +143,16 @@ class DebPackageTest
         assertEquals(0, help.exitCode(), help.output());
         assertTrue(help.output().contains("replay"), help.output());
         assertTrue(!help.output().contains("building"), "the installed layout never builds: " + help.output());
+
+        // The JVM flags come from the packaged jvm.options: without them Chronicle Queue cannot write the journal.
+        final Path capture = io.flowpic.sensor.testing.TestCaptures.udpFlow(root.resolve("udp.pcap"), 40000, 5000, 30);
+        final Path journal = root.resolve("journal");
+        final Commands.Result replay = Commands.run(Map.of("FLOWPIC_HOME", home.toString()),
+            home.resolve("flowpic").toString(), "replay", "--journal", journal.toString(), capture.toString());
+        assertEquals(0, replay.exitCode(), replay.output());
+        final Commands.Result tail = Commands.run(Map.of("FLOWPIC_HOME", home.toString()),
+            home.resolve("flowpic").toString(), "journal", "tail", "--journal", journal.toString());
+        assertEquals(0, tail.exitCode(), tail.output());
+        assertTrue(tail.output().contains(":40000 -> ") && tail.output().contains("packets=30"), tail.output());
     }
 }
