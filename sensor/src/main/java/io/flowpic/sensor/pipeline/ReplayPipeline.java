@@ -88,13 +88,11 @@ public final class ReplayPipeline
         // Opening the journal loads Chronicle Queue (seconds of class loading and initialisation on a busy
         // machine); reading and flow accounting need no journal, so it opens beside them, like the model.
         final CompletableFuture<JournalWriter> journalOpened = openJournalAsync();
-        final AtomicReference<Throwable> journalError = new AtomicReference<>();
         // A journal that cannot be opened stops the replay at once, not only once the model has loaded.
         journalOpened.whenComplete((journal, failure) ->
         {
             if (failure != null)
             {
-                journalError.set(unwrap(failure));
                 agentError.compareAndSet(null, unwrap(failure));
             }
         });
@@ -107,19 +105,13 @@ public final class ReplayPipeline
             final CompletableFuture<Void> inferenceStarted = CompletableFuture.allOf(journalOpened, classifier)
                 .whenComplete((ignored, failure) ->
             {
-                if (journalOpened.isCompletedExceptionally())
-                {
-                    final Throwable cause = unwrap(journalOpened.handle((journal, ex) -> ex).join());
-                    journalError.set(cause);
-                    agentError.compareAndSet(null, cause);
-                    return;
-                }
-                PhaseLog.mark(failure == null ? "inference-start" : "model-failed");
                 if (failure != null)
                 {
-                    agentError.compareAndSet(null, unwrap(failure));
+                    PhaseLog.mark("start-failed");
+                    agentError.compareAndSet(null, unwrap(failure)); // the model's or the journal's
                     return;
                 }
+                PhaseLog.mark("inference-start");
                 final InferenceAgent agent = new InferenceAgent(classifier.join(), handoff, journalOpened.join(),
                     counters, inference.batchSize(), TimeUnit.MILLISECONDS.toNanos(inference.maxWaitMs()), true,
                     flowAgent::isFinished, new SystemEpochNanoClock());
@@ -207,10 +199,11 @@ public final class ReplayPipeline
         }
         catch (final PipelineStoppedException ex)
         {
-            final Throwable journalFailure = journalError.get();
-            if (journalFailure instanceof IOException && ex.getCause() == journalFailure)
+            // A journal that cannot be opened fails the replay with its own IOException, as before it opened aside.
+            if (ex.getCause() instanceof IOException io && journalOpened.isCompletedExceptionally() &&
+                journalOpened.handle((journal, failure) -> unwrap(failure)).join() == io)
             {
-                throw (IOException)journalFailure;
+                throw io;
             }
             throw ex;
         }
