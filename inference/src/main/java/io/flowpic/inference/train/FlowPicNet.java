@@ -131,69 +131,67 @@ final class FlowPicNet
 
     private Operand<TFloat32> branch(final Ops tf, final Operand<TFloat32> in, final boolean training, final long seed)
     {
-        final FlowPicNet net = this;
-        Operand<TFloat32> x = in;
-        final int r = resolution;
-        switch (arch)
+        final Operand<TFloat32> denseIn = denseInput(tf, in, features.image() ? convolutions(tf, in, training, seed) : null);
+        final int width = (features.image() ? cnnWidth() : 0) + extraWidth();
+        return switch (arch)
         {
             case MINI ->
             {
-                int flat = 0;
-                if (features.image())
-                {
-                    x = net.conv(tf, "conv1", x, 5, 1, 6, 1, "SAME");
-                    x = maxPool2(tf, x);
-                    x = net.conv(tf, "conv2", x, 5, 6, 16, 1, "VALID");
-                    x = maxPool2(tf, x);
-                    final int s1 = r / 2;
-                    final int s2 = (s1 - 5 + 1) / 2;
-                    if (s2 < 1)
-                    {
-                        throw new IllegalArgumentException("resolution " + r + " too small for the mini architecture");
-                    }
-                    flat = s2 * s2 * 16;
-                    x = tf.reshape(x, tf.array(-1, flat));
-                }
-                x = denseInput(tf, in, x);
-                flat += extraWidth();
-                                x = tf.nn.relu(net.dense(tf, "fc1", x, flat, 120));
-                x = tf.nn.relu(net.dense(tf, "fc2", x, 120, 84));
-                x = net.dense(tf, "out", x, 84, classes);
+                Operand<TFloat32> x = tf.nn.relu(dense(tf, "fc1", denseIn, width, 120));
+                x = tf.nn.relu(dense(tf, "fc2", x, 120, 84));
+                yield dense(tf, "out", x, 84, classes);
             }
             case FULL ->
             {
-                int flat = 0;
-                if (features.image())
-                {
-                    x = net.conv(tf, "conv1", x, 10, 1, 10, 5, "SAME");
-                    x = maxPool2(tf, x);
-                    x = net.conv(tf, "conv2", x, 10, 10, 20, 5, "SAME");
-                    if (training)
-                    {
-                        x = dropout(tf, x, 0.25f, seed, 1);
-                    }
-                    x = maxPool2(tf, x);
-                    final int s1 = ceilDiv(r, 5) / 2;
-                    final int s2 = ceilDiv(s1, 5) / 2;
-                    if (s2 < 1)
-                    {
-                        throw new IllegalArgumentException("resolution " + r + " too small for the full architecture");
-                    }
-                    flat = s2 * s2 * 20;
-                    x = tf.reshape(x, tf.array(-1, flat));
-                }
-                x = denseInput(tf, in, x);
-                flat += extraWidth();
-                                x = tf.nn.relu(net.dense(tf, "fc1", x, flat, 64));
+                Operand<TFloat32> x = tf.nn.relu(dense(tf, "fc1", denseIn, width, 64));
                 if (training)
                 {
                     x = dropout(tf, x, 0.5f, seed, 2);
                 }
-                x = net.dense(tf, "out", x, 64, classes);
+                yield dense(tf, "out", x, 64, classes);
             }
-            default -> throw new IllegalArgumentException(arch.toString());
+        };
+    }
+
+    /** The convolutional layers, flattened to {@link #cnnWidth()} features per image. */
+    private Operand<TFloat32> convolutions(final Ops tf, final Operand<TFloat32> in, final boolean training, final long seed)
+    {
+        final int flat = cnnWidth();
+        Operand<TFloat32> x = in;
+        switch (arch)
+        {
+            case MINI ->
+            {
+                x = conv(tf, "conv1", x, 5, 1, 6, 1, "SAME");
+                x = maxPool2(tf, x);
+                x = conv(tf, "conv2", x, 5, 6, 16, 1, "VALID");
+                x = maxPool2(tf, x);
+            }
+            case FULL ->
+            {
+                x = conv(tf, "conv1", x, 10, 1, 10, 5, "SAME");
+                x = maxPool2(tf, x);
+                x = conv(tf, "conv2", x, 10, 10, 20, 5, "SAME");
+                if (training)
+                {
+                    x = dropout(tf, x, 0.25f, seed, 1);
+                }
+                x = maxPool2(tf, x);
+            }
         }
-        return x;
+        return tf.reshape(x, tf.array(-1, flat));
+    }
+
+    /** Features per image after the convolutions and pools; refuses a resolution too small for them. */
+    private int cnnWidth()
+    {
+        final int r = resolution;
+        final int side = arch == Architecture.MINI ? (r / 2 - 5 + 1) / 2 : ceilDiv(ceilDiv(r, 5) / 2, 5) / 2;
+        if (side < 1)
+        {
+            throw new IllegalArgumentException("resolution " + r + " too small for the " + arch.id() + " architecture");
+        }
+        return side * side * (arch == Architecture.MINI ? 16 : 20);
     }
 
     /**
