@@ -41,8 +41,9 @@ final class TrainCommand implements Callable<Integer>
     BlockOptions shape;
 
     @Option(names = "--features", defaultValue = "image",
-        description = "What the dense layers see: image (the CNN, as published), image+stats (CNN plus 17 per-block "
-            + "statistics computed inside the model from the same FlowPic) or stats (statistics only).")
+        description = "What the dense layers see, a '+'-joined list of image (the CNN, as published), stats (17 per-block "
+            + "statistics computed inside the model from the same FlowPic) and transport (a second model input: 1 for "
+            + "UDP, 0 for TCP); e.g. image+stats+transport (default: ${DEFAULT-VALUE}).")
     String features;
 
     @Option(names = "--epochs", defaultValue = "30", description = "Maximum epochs (default: ${DEFAULT-VALUE}).")
