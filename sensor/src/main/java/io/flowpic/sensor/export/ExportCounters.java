@@ -1,0 +1,58 @@
+package io.flowpic.sensor.export;
+
+import org.agrona.concurrent.status.AtomicCounter;
+import org.agrona.concurrent.status.CountersManager;
+
+/**
+ * The counters of one exporter, in the sensor's counters area (so {@code flowpic stat} and /metrics read
+ * them without locks). The sink counts what it learns (accepted records, errors); the agent the rest.
+ */
+public final class ExportCounters
+{
+    /** The exporter's name, the {@code exporter} label of its metrics. */
+    public final String name;
+    /** Records the destination accepted. */
+    public final AtomicCounter recordsSent;
+    /** Failed sends, connects and writes (each failure once, however many records it held). */
+    public final AtomicCounter errors;
+    /** Journal records not yet accepted: from the read position to the journal's end. */
+    public final AtomicCounter lag;
+    /** Wall-clock time (epoch ms) of the last accepted record; 0 = none yet. */
+    public final AtomicCounter lastSuccessEpochMillis;
+    /** Records offered again after a restart or a failed send (at-least-once duplicates, at most). */
+    public final AtomicCounter recordsResent;
+    /** Records deleted by journal retention before this exporter read them. */
+    public final AtomicCounter recordsExpired;
+    /** The last error, for /healthz and logs; null when none. Written by the agent's thread or a sink callback. */
+    private volatile String lastError;
+
+    public ExportCounters(final CountersManager manager, final String name)
+    {
+        this.name = name;
+        recordsSent = manager.newCounter("export_records_sent{" + name + "}");
+        errors = manager.newCounter("export_errors{" + name + "}");
+        lag = manager.newCounter("export_lag{" + name + "}");
+        lastSuccessEpochMillis = manager.newCounter("export_last_success_ms{" + name + "}");
+        recordsResent = manager.newCounter("export_records_resent{" + name + "}");
+        recordsExpired = manager.newCounter("export_records_expired{" + name + "}");
+    }
+
+    /** Counts one accepted record now. */
+    public void accepted(final long count)
+    {
+        recordsSent.getAndAdd(count);
+        lastSuccessEpochMillis.setRelease(System.currentTimeMillis());
+    }
+
+    /** Counts one failure and keeps its description. */
+    public void error(final String description)
+    {
+        errors.increment();
+        lastError = description;
+    }
+
+    public String lastError()
+    {
+        return lastError;
+    }
+}
