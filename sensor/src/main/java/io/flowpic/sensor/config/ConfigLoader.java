@@ -111,7 +111,15 @@ public final class ConfigLoader
             {
                 throw new ConfigException(file + ": unknown key '" + key + "'" + knownKeys(target, path));
             }
-            if (existing.isObject())
+            if (existing.isArray())
+            {
+                if (!field.getValue().isArray() && !field.getValue().isNull())
+                {
+                    throw new ConfigException(file + ": '" + key + "' must be a list");
+                }
+                target.set(field.getKey(), field.getValue().isNull() ? yamlArray(target) : field.getValue());
+            }
+            else if (existing.isObject())
             {
                 if (!field.getValue().isObject())
                 {
@@ -129,6 +137,11 @@ public final class ConfigLoader
                 target.set(field.getKey(), field.getValue());
             }
         }
+    }
+
+    private static JsonNode yamlArray(final ObjectNode owner)
+    {
+        return owner.arrayNode();
     }
 
     private static String knownKeys(final ObjectNode node, final String path)
@@ -164,8 +177,8 @@ public final class ConfigLoader
     private static String dotted(final JsonMappingException ex)
     {
         return ex.getPath().stream()
-            .map(ref -> ref.getFieldName() != null ? ref.getFieldName() : "[" + ref.getIndex() + "]")
-            .collect(Collectors.joining("."));
+            .map(ref -> ref.getFieldName() != null ? "." + ref.getFieldName() : "[" + ref.getIndex() + "]")
+            .collect(Collectors.joining()).replaceFirst("^\\.", "");
     }
 
     private static String location(final JsonProcessingException ex)

@@ -1,5 +1,11 @@
 package io.flowpic.sensor.config;
 
+import io.flowpic.sensor.export.ExportUri;
+
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
 /** Range checks that the YAML binding cannot express; each failure names the file and the key. */
 final class ConfigValidator
 {
@@ -57,6 +63,92 @@ final class ConfigValidator
 
         notBlank("metrics.bind", config.metrics().bind());
         range("metrics.port", config.metrics().port(), 0, 65535);
+
+        validateExports(config.export());
+    }
+
+    private void validateExports(final List<SensorConfig.Export> exports) throws ConfigException
+    {
+        if (exports == null)
+        {
+            throw new ConfigException(file + ": 'export' must be a list (use [] for none)");
+        }
+        final Set<String> names = new HashSet<>();
+        for (int i = 0; i < exports.size(); i++)
+        {
+            final String at = "export[" + i + "]";
+            final SensorConfig.Export export = exports.get(i);
+            if (export == null)
+            {
+                throw new ConfigException(file + ": '" + at + "' is empty (expected a mapping with 'to: URI')");
+            }
+            notBlank(at + ".to", export.to());
+            final ExportUri uri;
+            try
+            {
+                uri = ExportUri.parse(export.to());
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                throw new ConfigException(file + ": '" + at + ".to': " + ex.getMessage());
+            }
+            final String name = export.name() == null ? uri.defaultName() : export.name();
+            if (!name.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,119}"))
+            {
+                fail(at + ".name", name, "must be 1..120 letters, digits, '.', '_' or '-', starting with a letter or digit");
+            }
+            if (!names.add(name))
+            {
+                fail(at + ".name", name, "is used by another destination (each keeps its own read position)");
+            }
+            if (export.communityIdSeed() != null)
+            {
+                range(at + ".community-id-seed", export.communityIdSeed(), 0, 65535);
+            }
+            final boolean json = uri.scheme() == ExportUri.Scheme.JSON;
+            final boolean ipfix = uri.scheme() == ExportUri.Scheme.IPFIX_UDP || uri.scheme() == ExportUri.Scheme.IPFIX_TCP;
+            final boolean kafka = uri.scheme() == ExportUri.Scheme.KAFKA;
+            only(at, "max-size-mb", export.maxSizeMb(), json, "json:");
+            only(at, "max-files", export.maxFiles(), json, "json:");
+            only(at, "enterprise-number", export.enterpriseNumber(), ipfix, "ipfix:");
+            only(at, "observation-domain", export.observationDomain(), ipfix, "ipfix:");
+            only(at, "max-message-bytes", export.maxMessageBytes(), ipfix, "ipfix:");
+            only(at, "template-resend-seconds", export.templateResendSeconds(), ipfix, "ipfix:");
+            only(at, "producer", export.producer(), kafka, "kafka://");
+            if (export.maxSizeMb() != null)
+            {
+                range(at + ".max-size-mb", export.maxSizeMb(), 1, 1 << 20);
+            }
+            if (export.maxFiles() != null)
+            {
+                range(at + ".max-files", export.maxFiles(), 0, 1000);
+            }
+            if (export.enterpriseNumber() != null)
+            {
+                range(at + ".enterprise-number", export.enterpriseNumber(), 1, 0xFFFF_FFFFL);
+            }
+            if (export.observationDomain() != null)
+            {
+                range(at + ".observation-domain", export.observationDomain(), 0, Integer.MAX_VALUE);
+            }
+            if (export.maxMessageBytes() != null)
+            {
+                range(at + ".max-message-bytes", export.maxMessageBytes(), 512, 65507);
+            }
+            if (export.templateResendSeconds() != null)
+            {
+                range(at + ".template-resend-seconds", export.templateResendSeconds(), 1, 86400);
+            }
+        }
+    }
+
+    private void only(final String at, final String key, final Object value, final boolean applies,
+        final String scheme) throws ConfigException
+    {
+        if (value != null && !applies)
+        {
+            throw new ConfigException(file + ": '" + at + "." + key + "' applies only to " + scheme + " destinations");
+        }
     }
 
     private void range(final String key, final long value, final long min, final long max) throws ConfigException

@@ -3,6 +3,9 @@ package io.flowpic.sensor.config;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.flowpic.flowtable.flow.FlowPicSpec;
 
+import java.util.List;
+import java.util.Map;
+
 /** The sensor's whole configuration: one immutable, validated object (see {@link ConfigLoader}). */
 public record SensorConfig(
     Capture capture,
@@ -11,7 +14,8 @@ public record SensorConfig(
     Model model,
     Inference inference,
     Journal journal,
-    Metrics metrics)
+    Metrics metrics,
+    List<Export> export)
 {
     public record Capture(
         @JsonProperty("interface") String iface,
@@ -52,21 +56,99 @@ public record SensorConfig(
     {
     }
 
+    /**
+     * One export destination ({@code to}, a URI of {@link io.flowpic.sensor.export.ExportUri}) and its options;
+     * an option left out (null) takes the default below, and one that does not apply to the destination's
+     * kind is refused at load.
+     */
+    public record Export(
+        String to,
+        String name,
+        Integer communityIdSeed,
+        Integer maxSizeMb,
+        Integer maxFiles,
+        Long enterpriseNumber,
+        Integer observationDomain,
+        Integer maxMessageBytes,
+        Integer templateResendSeconds,
+        Map<String, String> producer)
+    {
+        public static final int DEFAULT_MAX_SIZE_MB = 100;
+        public static final int DEFAULT_MAX_FILES = 5;
+        /** RFC 5612's documentation PEN: operators exporting to a shared collector should set their own. */
+        public static final long DEFAULT_ENTERPRISE_NUMBER = 32473;
+        public static final int DEFAULT_MAX_MESSAGE_BYTES = 1400;
+        public static final int DEFAULT_TEMPLATE_RESEND_SECONDS = 60;
+
+        /** A destination with every option at its default. */
+        public static Export of(final String to)
+        {
+            return new Export(to, null, null, null, null, null, null, null, null, null);
+        }
+
+        public Export withName(final String newName)
+        {
+            return new Export(to, newName, communityIdSeed, maxSizeMb, maxFiles, enterpriseNumber, observationDomain,
+                maxMessageBytes, templateResendSeconds, producer);
+        }
+
+        public int communityIdSeedOrDefault()
+        {
+            return communityIdSeed == null ? 0 : communityIdSeed;
+        }
+
+        public int maxSizeMbOrDefault()
+        {
+            return maxSizeMb == null ? DEFAULT_MAX_SIZE_MB : maxSizeMb;
+        }
+
+        public int maxFilesOrDefault()
+        {
+            return maxFiles == null ? DEFAULT_MAX_FILES : maxFiles;
+        }
+
+        public long enterpriseNumberOrDefault()
+        {
+            return enterpriseNumber == null ? DEFAULT_ENTERPRISE_NUMBER : enterpriseNumber;
+        }
+
+        public int observationDomainOrDefault()
+        {
+            return observationDomain == null ? 0 : observationDomain;
+        }
+
+        public int maxMessageBytesOrDefault()
+        {
+            return maxMessageBytes == null ? DEFAULT_MAX_MESSAGE_BYTES : maxMessageBytes;
+        }
+
+        public int templateResendSecondsOrDefault()
+        {
+            return templateResendSeconds == null ? DEFAULT_TEMPLATE_RESEND_SECONDS : templateResendSeconds;
+        }
+
+        public Map<String, String> producerOrEmpty()
+        {
+            return producer == null ? Map.of() : producer;
+        }
+    }
+
     public SensorConfig withModelPath(final String path)
     {
-        return new SensorConfig(capture, flowTable, flowpic, new Model(path), inference, journal, metrics);
+        return new SensorConfig(capture, flowTable, flowpic, new Model(path), inference, journal, metrics, export);
     }
 
     public SensorConfig withJournalPath(final String path)
     {
         return new SensorConfig(capture, flowTable, flowpic, model,
-            inference, new Journal(path, journal.rollCycle(), journal.retentionHours(), journal.minFreeMb()), metrics);
+            inference, new Journal(path, journal.rollCycle(), journal.retentionHours(), journal.minFreeMb()), metrics,
+            export);
     }
 
     public SensorConfig withInterface(final String iface)
     {
         return new SensorConfig(new Capture(iface, capture.snapLength(), capture.promiscuous(),
             capture.bufferSizeMb(), capture.filter(), capture.nanosecondTimestamps(), capture.ringBufferMb()),
-            flowTable, flowpic, model, inference, journal, metrics);
+            flowTable, flowpic, model, inference, journal, metrics, export);
     }
 }

@@ -21,8 +21,8 @@ public final class ExportCounters
     public final AtomicCounter lastSuccessEpochMillis;
     /** Records offered again after a restart or a failed send (at-least-once duplicates, at most). */
     public final AtomicCounter recordsResent;
-    /** Records deleted by journal retention before this exporter read them. */
-    public final AtomicCounter recordsExpired;
+    /** Times the saved position had been deleted by journal retention, so export went on from the oldest record kept. */
+    public final AtomicCounter positionsExpired;
     /** The last error, for /healthz and logs; null when none. Written by the agent's thread or a sink callback. */
     private volatile String lastError;
 
@@ -34,10 +34,10 @@ public final class ExportCounters
         lag = manager.newCounter("export_lag{" + name + "}");
         lastSuccessEpochMillis = manager.newCounter("export_last_success_ms{" + name + "}");
         recordsResent = manager.newCounter("export_records_resent{" + name + "}");
-        recordsExpired = manager.newCounter("export_records_expired{" + name + "}");
+        positionsExpired = manager.newCounter("export_positions_expired{" + name + "}");
     }
 
-    /** Counts one accepted record now. */
+    /** Counts {@code count} records accepted now. */
     public void accepted(final long count)
     {
         recordsSent.getAndAdd(count);
@@ -54,5 +54,16 @@ public final class ExportCounters
     public String lastError()
     {
         return lastError;
+    }
+
+    /** Frees the counters (an exporter removed by a reload). */
+    public void close()
+    {
+        recordsSent.close();
+        errors.close();
+        lag.close();
+        lastSuccessEpochMillis.close();
+        recordsResent.close();
+        positionsExpired.close();
     }
 }

@@ -20,6 +20,7 @@ public final class JournalReader implements AutoCloseable
 
     private final SingleChronicleQueue queue;
     private final ExcerptTailer tailer;
+    private long lastReadIndex = -1;
 
     public JournalReader(final Path directory) throws IOException
     {
@@ -44,8 +45,66 @@ public final class JournalReader implements AutoCloseable
             {
                 return next();
             }
-            return decode(context.wire().bytes(), tailer.index());
+            lastReadIndex = context.index();
+            return decode(context.wire().bytes(), lastReadIndex);
         }
+    }
+
+    /** @return the journal index of the record {@link #next()} returned last, or -1 before the first. */
+    public long lastReadIndex()
+    {
+        return lastReadIndex;
+    }
+
+    /**
+     * Positions the reader so that {@link #next()} returns the record written after the one at {@code index}.
+     *
+     * @return false when no record has that index (deleted by retention, or never written): the reader is
+     * then at the start of what the journal still holds.
+     */
+    public boolean moveAfter(final long index) throws IOException
+    {
+        if (index >= 0 && tailer.moveToIndex(index))
+        {
+            try (DocumentContext context = tailer.readingDocument())
+            {
+                if (context.isPresent() && context.index() == index)
+                {
+                    lastReadIndex = index;
+                    return true;
+                }
+            }
+        }
+        moveToStart();
+        return false;
+    }
+
+    public void moveToStart()
+    {
+        tailer.toStart();
+        lastReadIndex = -1;
+    }
+
+    /** @return the index of the newest record in the journal, or -1 when it holds none. */
+    public long lastIndex()
+    {
+        return queue.lastIndex();
+    }
+
+    /** @return how many records the journal holds after the one at {@code index} (all of them for -1). */
+    public long countAfter(final long index)
+    {
+        final long last = queue.lastIndex();
+        if (last < 0 || index >= last)
+        {
+            return 0;
+        }
+        final long first = queue.firstIndex();
+        if (index < first)
+        {
+            return queue.countExcerpts(first, last) + 1;
+        }
+        return queue.countExcerpts(index, last);
     }
 
     public List<LabelRecord> readAll() throws IOException

@@ -1,0 +1,57 @@
+package io.flowpic.sensor.export;
+
+import io.flowpic.sensor.config.SensorConfig;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Opens the sink a destination names, with its options. */
+public final class ExportSinks
+{
+    private ExportSinks()
+    {
+    }
+
+    public static ExportSink open(final SensorConfig.Export export, final ExportCounters counters,
+        final String observerHostname) throws IOException
+    {
+        final ExportUri uri = ExportUri.parse(export.to());
+        final EcsDocument document = new EcsDocument(new CommunityId(export.communityIdSeedOrDefault()),
+            observerHostname);
+        switch (uri.scheme())
+        {
+            case JSON:
+                return new JsonLinesSink(export.to(), "-".equals(uri.path()) ? null : Path.of(uri.path()),
+                    (long)export.maxSizeMbOrDefault() << 20, export.maxFilesOrDefault(), document, counters);
+            default:
+                throw new IOException(export.to() + ": this build cannot export to " + uri.scheme());
+        }
+    }
+
+    /** The name {@code observer.hostname} carries: the kernel's host name, as Zeek and Suricata report it. */
+    public static String hostname()
+    {
+        try
+        {
+            final String etc = Files.readString(Path.of("/proc/sys/kernel/hostname")).trim();
+            if (!etc.isEmpty())
+            {
+                return etc;
+            }
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            // not Linux: ask the resolver below
+        }
+        try
+        {
+            return InetAddress.getLocalHost().getHostName();
+        }
+        catch (final IOException ex)
+        {
+            return "localhost";
+        }
+    }
+}
