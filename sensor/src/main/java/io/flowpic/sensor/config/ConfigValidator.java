@@ -73,6 +73,10 @@ final class ConfigValidator
         {
             throw new ConfigException(file + ": 'export' must be a list (use [] for none)");
         }
+        if (exports.size() > 16)
+        {
+            throw new ConfigException(file + ": 'export' lists " + exports.size() + " destinations; at most 16");
+        }
         final Set<String> names = new HashSet<>();
         for (int i = 0; i < exports.size(); i++)
         {

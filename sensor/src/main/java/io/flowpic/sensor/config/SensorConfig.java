@@ -138,6 +138,11 @@ public record SensorConfig(
         return new SensorConfig(capture, flowTable, flowpic, new Model(path), inference, journal, metrics, export);
     }
 
+    public SensorConfig withExport(final List<Export> newExport)
+    {
+        return new SensorConfig(capture, flowTable, flowpic, model, inference, journal, metrics, newExport);
+    }
+
     public SensorConfig withJournalPath(final String path)
     {
         return new SensorConfig(capture, flowTable, flowpic, model,

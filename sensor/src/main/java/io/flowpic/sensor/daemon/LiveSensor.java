@@ -7,6 +7,7 @@ import io.flowpic.sensor.capture.LiveCapture;
 import io.flowpic.sensor.config.ConfigException;
 import io.flowpic.sensor.config.ConfigLoader;
 import io.flowpic.sensor.config.SensorConfig;
+import io.flowpic.sensor.export.Exporters;
 import io.flowpic.sensor.journal.JournalWriter;
 import io.flowpic.sensor.metrics.MetricsServer;
 import io.flowpic.sensor.metrics.PrometheusFormatter;
@@ -38,6 +39,8 @@ import java.util.concurrent.atomic.AtomicReference;
 public final class LiveSensor implements AutoCloseable
 {
     private static final long SHUTDOWN_WAIT_NANOS = TimeUnit.SECONDS.toNanos(20);
+    /** At shutdown, how long exporters get to send what was journaled last (the rest goes at the next start). */
+    private static final long EXPORT_DRAIN_NANOS = TimeUnit.SECONDS.toNanos(5);
 
     private final SensorConfig config;
     private final Path configFile;
@@ -55,6 +58,7 @@ public final class LiveSensor implements AutoCloseable
     private final InferenceAgent inferenceAgent;
     private final AgentRunner flowRunner;
     private final AgentRunner inferenceRunner;
+    private final Exporters exporters;
     private MetricsServer metrics;
     private boolean started;
     private volatile boolean stopped;
@@ -119,6 +123,7 @@ public final class LiveSensor implements AutoCloseable
         }
         countersFile = createdCounters;
         journal = journalWriter;
+        exporters = new Exporters(Path.of(config.journal().path()), counters.manager, log);
         capture = liveCapture;
         flowRunner = new AgentRunner(new BackoffIdleStrategy(1, 10, 1000, 1_000_000), agentError::set, null,
             flowAgent);
@@ -131,20 +136,21 @@ public final class LiveSensor implements AutoCloseable
         throws IOException, ModelException
     {
         final LiveSensor sensor = new LiveSensor(config, configFile, log);
-        if (config.metrics().enabled())
+        try
         {
-            try
+            sensor.exporters.apply(config.export());
+            if (config.metrics().enabled())
             {
                 sensor.metrics = MetricsServer.start(config.metrics().bind(), config.metrics().port(),
                     new PrometheusFormatter(sensor.counters, sensor::modelId,
-                        () -> (int)sensor.counters.flowTable.flowsActive.get()),
-                    sensor::healthProblem);
+                        () -> (int)sensor.counters.flowTable.flowsActive.get(), sensor.exporters::counters),
+                    sensor::healthProblem, sensor.exporters::behind);
             }
-            catch (final IOException ex)
-            {
-                sensor.close();
-                throw ex;
-            }
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            sensor.close();
+            throw ex;
         }
         AgentRunner.startOnThread(sensor.flowRunner);
         AgentRunner.startOnThread(sensor.inferenceRunner);
@@ -259,9 +265,18 @@ public final class LiveSensor implements AutoCloseable
                 {
                     final SensorConfig fresh = new ConfigLoader().load(configFile);
                     modelPath = fresh.model().path();
-                    if (!fresh.withModelPath(config.model().path()).equals(config))
+                    if (!fresh.withModelPath(config.model().path()).withExport(config.export()).equals(config))
                     {
-                        log.println("flowpic: reload: only model.path changes live; other changes need a restart");
+                        log.println("flowpic: reload: only model.path and export change live; other changes need " +
+                            "a restart");
+                    }
+                    try
+                    {
+                        exporters.apply(fresh.export());
+                    }
+                    catch (final IOException | RuntimeException ex)
+                    {
+                        log.println("flowpic: reload: export: " + ex.getMessage());
                     }
                 }
                 final FlowPicClassifier next = ModelLocator.load(modelPath, config.flowpic().spec());
@@ -318,6 +333,12 @@ public final class LiveSensor implements AutoCloseable
             log.println("flowpic: shutdown: inference did not finish in time; some blocks were not journaled");
             log.flush();
         }
+        if (!exporters.awaitAccepted(journal.lastIndex(), EXPORT_DRAIN_NANOS))
+        {
+            log.println("flowpic: shutdown: some exporters are behind; they resume from their saved positions at " +
+                "the next start");
+            log.flush();
+        }
     }
 
     public void close()
@@ -334,6 +355,7 @@ public final class LiveSensor implements AutoCloseable
         {
             metrics.close();
         }
+        exporters.close();
         flowRunner.close();
         inferenceRunner.close();
         capture.close();

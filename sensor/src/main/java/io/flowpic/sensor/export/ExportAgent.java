@@ -133,6 +133,12 @@ public final class ExportAgent implements Agent
         return reader.lastIndex();
     }
 
+    /** Journal index of the last record the destination accepted (the saved position); any thread may read it. */
+    public long acceptedIndex()
+    {
+        return position.accepted();
+    }
+
     public ExportCounters counters()
     {
         return counters;

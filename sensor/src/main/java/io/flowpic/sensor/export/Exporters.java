@@ -116,6 +116,37 @@ public final class Exporters implements AutoCloseable
         return agents;
     }
 
+    /** The counters of the running exporters, for /metrics. */
+    public synchronized List<ExportCounters> counters()
+    {
+        final List<ExportCounters> list = new ArrayList<>();
+        running.values().forEach(r -> list.add(r.agent().counters()));
+        return list;
+    }
+
+    /**
+     * Waits until every running exporter's destination has accepted the journal up to {@code lastIndex}, or
+     * the timeout passes: at shutdown, so that what was journaled last leaves now rather than at the next start.
+     *
+     * @return true when all caught up.
+     */
+    public boolean awaitAccepted(final long lastIndex, final long timeoutNanos) throws InterruptedException
+    {
+        final long deadline = System.nanoTime() + timeoutNanos;
+        for (final ExportAgent agent : agents())
+        {
+            while (agent.acceptedIndex() < lastIndex)
+            {
+                if (System.nanoTime() >= deadline)
+                {
+                    return false;
+                }
+                Thread.sleep(10);
+            }
+        }
+        return true;
+    }
+
     /**
      * What /healthz says of the exporters: null when all are caught up; otherwise which are behind and why.
      * Being behind is not unhealthy (the journal holds the backlog), so this goes in the body of a 200.

@@ -128,6 +128,12 @@ public final class JournalWriter implements AutoCloseable
         return spaceAvailable;
     }
 
+    /** Index of the newest record in the journal, or -1 when it holds none. */
+    public long lastIndex()
+    {
+        return queue.lastIndex();
+    }
+
     /** The free-space floor below which appends are refused. */
     public long minFreeBytes()
     {

@@ -80,6 +80,16 @@ public final class MetricsServer implements AutoCloseable
         final String bind, final int port, final PrometheusFormatter formatter, final Supplier<String> health)
         throws IOException
     {
+        return start(bind, port, formatter, health, () -> null);
+    }
+
+    /**
+     * @param notes what a healthy sensor still wants said (an exporter behind: not unhealthy, the journal
+     *              holds its backlog), appended to the 200 body of /healthz; null for nothing
+     */
+    public static MetricsServer start(final String bind, final int port, final PrometheusFormatter formatter,
+        final Supplier<String> health, final Supplier<String> notes) throws IOException
+    {
         Objects.requireNonNull(formatter, "formatter");
         Objects.requireNonNull(health, "health");
         final String where = hostPort(bind, port);
@@ -108,7 +118,7 @@ public final class MetricsServer implements AutoCloseable
                         .addLast(new ReadTimeoutHandler(READ_TIMEOUT_SECONDS))
                         .addLast(new HttpServerCodec(MAX_INITIAL_LINE_LENGTH, MAX_HEADER_SIZE, MAX_CONTENT_LENGTH))
                         .addLast(new BoundedAggregator())
-                        .addLast(new Handler(formatter, health));
+                        .addLast(new Handler(formatter, health, notes));
                 }
             });
         final ChannelFuture bound = bootstrap.bind(address).awaitUninterruptibly();
@@ -174,8 +184,12 @@ public final class MetricsServer implements AutoCloseable
         /** Returns why the sensor is unhealthy, or null when it is healthy. */
         private final Supplier<String> health;
 
-        Handler(final PrometheusFormatter formatter, final Supplier<String> health)
+        /** Returns what a healthy sensor wants said on /healthz besides "ok", or null. */
+        private final Supplier<String> notes;
+
+        Handler(final PrometheusFormatter formatter, final Supplier<String> health, final Supplier<String> notes)
         {
+            this.notes = notes;
             this.formatter = formatter;
             this.health = health;
         }
@@ -240,16 +254,19 @@ public final class MetricsServer implements AutoCloseable
             else
             {
                 String problem;
+                String note = null;
                 try
                 {
                     problem = health.get();
+                    note = problem == null ? notes.get() : null;
                 }
                 catch (final RuntimeException ex)
                 {
                     problem = "health check failed: " + ex;
                 }
                 respond(ctx, request, problem == null ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE,
-                    problem == null ? "ok\n" : "unhealthy: " + problem + "\n", keepAlive, head);
+                    problem == null ? "ok" + (note == null ? "" : "; " + note) + "\n" : "unhealthy: " + problem + "\n",
+                    keepAlive, head);
             }
         }
 

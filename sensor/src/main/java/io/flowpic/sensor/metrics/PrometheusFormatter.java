@@ -6,7 +6,11 @@ import io.flowpic.sensor.pipeline.LatencyHistogram;
 import io.flowpic.sensor.pipeline.SensorCounters;
 import org.agrona.concurrent.status.AtomicCounter;
 
+import io.flowpic.sensor.export.ExportCounters;
+
 import java.math.BigDecimal;
+import java.util.List;
+import java.util.function.ToLongFunction;
 import java.util.Objects;
 import java.util.function.IntSupplier;
 import java.util.function.Supplier;
@@ -26,10 +30,19 @@ public final class PrometheusFormatter
     private final SensorCounters counters;
     private final Supplier<String> modelId;
     private final IntSupplier activeFlows;
+    private final Supplier<List<ExportCounters>> exporters;
 
     public PrometheusFormatter(
         final SensorCounters counters, final Supplier<String> modelId, final IntSupplier activeFlows)
     {
+        this(counters, modelId, activeFlows, List::of);
+    }
+
+    /** @param exporters the counters of the exporters running now (they change on reload). */
+    public PrometheusFormatter(final SensorCounters counters, final Supplier<String> modelId,
+        final IntSupplier activeFlows, final Supplier<List<ExportCounters>> exporters)
+    {
+        this.exporters = Objects.requireNonNull(exporters, "exporters");
         this.counters = Objects.requireNonNull(counters, "counters");
         this.modelId = Objects.requireNonNull(modelId, "modelId");
         this.activeFlows = Objects.requireNonNull(activeFlows, "activeFlows");
@@ -104,7 +117,42 @@ public final class PrometheusFormatter
             "Wall time from the flow agent finishing a block to its journal append (live only): the " +
             "hand-off queue, batching, inference and the append; block_latency minus this is the wait " +
             "for the block to be finished (the flow's next packet or a sweep).", counters.finishLatency);
+        exporters(out);
         return out.toString();
+    }
+
+    private void exporters(final StringBuilder out)
+    {
+        final List<ExportCounters> list = exporters.get();
+        if (list.isEmpty())
+        {
+            return;
+        }
+        perExporter(out, list, "flowpic_export_records_sent_total", "counter",
+            "Journal records the destination accepted.", c -> c.recordsSent.get());
+        perExporter(out, list, "flowpic_export_errors_total", "counter",
+            "Failed sends, connects and writes of an exporter.", c -> c.errors.get());
+        perExporter(out, list, "flowpic_export_lag_records", "gauge",
+            "Journal records not yet accepted by the destination (bounded by journal retention).", c -> c.lag.get());
+        perExporter(out, list, "flowpic_export_last_success_timestamp_seconds", "gauge",
+            "When the destination last accepted a record (Unix time; 0 = never).",
+            c -> c.lastSuccessEpochMillis.get() / 1000);
+        perExporter(out, list, "flowpic_export_records_resent_total", "counter",
+            "Records sent again after a restart or a failed send (at-least-once duplicates, at most).",
+            c -> c.recordsResent.get());
+        perExporter(out, list, "flowpic_export_positions_expired_total", "counter",
+            "Times an exporter's saved position had been deleted by journal retention (records lost to it).",
+            c -> c.positionsExpired.get());
+    }
+
+    private static void perExporter(final StringBuilder out, final List<ExportCounters> list, final String name,
+        final String type, final String help, final ToLongFunction<ExportCounters> value)
+    {
+        header(out, name, help, type);
+        for (final ExportCounters c : list)
+        {
+            sample(out, name, "exporter", c.name, value.applyAsLong(c));
+        }
     }
 
     private void decodeResults(final StringBuilder out, final String name, final String help, final boolean malformed)

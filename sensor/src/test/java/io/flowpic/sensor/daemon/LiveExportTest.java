@@ -1,0 +1,142 @@
+package io.flowpic.sensor.daemon;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.flowpic.sensor.config.ConfigLoader;
+import io.flowpic.sensor.journal.LabelRecord;
+import io.flowpic.sensor.testing.TestModels;
+import io.flowpic.sensor.testing.VethPair;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code flowpic run} with an {@code export:} list: labels of live traffic (from a namespace on a veth pair
+ * the test made) leave as ECS JSON while the sensor runs, /metrics counts them per exporter, and a reload
+ * adds a destination that starts from the beginning of the journal.
+ */
+class LiveExportTest
+{
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void liveLabelsAreExportedWhileRunningAndAReloadAddsADestination() throws Exception
+    {
+        try (VethPair pair = VethPair.create())
+        {
+            final Path model = TestModels.write(dir.resolve("model"), 32, 15, "export-fixed");
+            final Path first = dir.resolve("first.ndjson");
+            final Path second = dir.resolve("second.ndjson");
+            final Path config = writeConfig(pair, model, "  - to: json:" + first + "\n    name: first\n");
+            final StringWriter log = new StringWriter();
+            try (LiveSensor sensor = LiveSensor.start(new ConfigLoader().load(config), config, new PrintWriter(log)))
+            {
+                pair.replayFromNamespace(LiveSensorVethTest.udpFlowCapture(dir.resolve("a.pcap"), 42000, 7000, 20), 500);
+                pair.replayFromNamespace(LiveSensorVethTest.udpFlowCapture(dir.resolve("b.pcap"), 42001, 7001, 12), 500);
+                // The flows go idle; the sweep finishes their blocks and the exporter sends them, while the sensor runs.
+                final List<JsonNode> exported = awaitLines(first, 2, sensor);
+                assertEquals(List.of("198.18.0.2:42000=20", "198.18.0.2:42001=12"), keys(exported));
+
+                final String metrics = get(sensor.metricsPort(), "/metrics");
+                assertTrue(metrics.contains("flowpic_export_records_sent_total{exporter=\"first\"} 2"), metrics);
+                assertTrue(metrics.contains("flowpic_export_errors_total{exporter=\"first\"} 0"), metrics);
+                assertTrue(get(sensor.metricsPort(), "/healthz").startsWith("200\nok"));
+
+                // SIGHUP's work: the config now lists a second destination; it starts from the journal's start.
+                writeConfig(pair, model, "  - to: json:" + first + "\n    name: first\n  - to: json:" + second +
+                    "\n    name: second\n");
+                sensor.reload();
+                final List<JsonNode> again = awaitLines(second, 2, sensor);
+                assertEquals(keys(exported), keys(again));
+                assertTrue(get(sensor.metricsPort(), "/metrics")
+                    .contains("flowpic_export_records_sent_total{exporter=\"second\"} 2"));
+                assertEquals(2, Files.readAllLines(first).size(), "the first exporter sent nothing twice");
+            }
+            final List<LabelRecord> journal = LiveSensorVethTest.journal(dir.resolve("journal"));
+            assertEquals(2, journal.size());
+            assertTrue(log.toString().contains("exporting to json:" + second), log.toString());
+        }
+    }
+
+    /** Flows idle for a second are closed, so their blocks end (and leave) while the sensor runs. */
+    private Path writeConfig(final VethPair pair, final Path model, final String exportList) throws Exception
+    {
+        final Path file = dir.resolve("live.yaml");
+        Files.writeString(file, String.join("\n",
+            "capture:",
+            "  interface: " + pair.hostEnd,
+            "  ring-buffer-mb: 4",
+            "flow-table:",
+            "  max-flows: 65536",
+            "  max-open-packets: 1000000",
+            "  idle-timeout-seconds: 1",
+            "model:",
+            "  path: " + model,
+            "journal:",
+            "  path: " + dir.resolve("journal"),
+            "metrics:",
+            "  bind: 127.0.0.1",
+            "  port: 0",
+            "export:",
+            exportList));
+        return file;
+    }
+
+    private static List<String> keys(final List<JsonNode> docs)
+    {
+        final List<String> keys = new ArrayList<>();
+        docs.forEach(d -> keys.add(d.at("/source/ip").asText() + ":" + d.at("/source/port").asInt() + "=" +
+            d.at("/source/packets").asInt()));
+        keys.sort(null);
+        return keys;
+    }
+
+    private static List<JsonNode> awaitLines(final Path file, final int count, final LiveSensor sensor)
+        throws Exception
+    {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        List<String> lines = List.of();
+        while (System.nanoTime() < deadline)
+        {
+            sensor.tick();
+            lines = Files.exists(file) ? Files.readAllLines(file) : List.of();
+            if (lines.size() >= count)
+            {
+                break;
+            }
+            Thread.sleep(100);
+        }
+        assertEquals(count, lines.size(), file + " within 30 s: " + lines);
+        final List<JsonNode> docs = new ArrayList<>();
+        for (final String line : lines)
+        {
+            docs.add(JSON.readTree(line));
+        }
+        return docs;
+    }
+
+    private static String get(final int port, final String path) throws Exception
+    {
+        final HttpResponse<String> response = HttpClient.newHttpClient().send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
+            HttpResponse.BodyHandlers.ofString());
+        return response.statusCode() + "\n" + response.body();
+    }
+}
