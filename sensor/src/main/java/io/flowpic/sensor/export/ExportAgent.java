@@ -89,12 +89,10 @@ public final class ExportAgent implements Agent
             }
             pending = null;
             work++;
+            // Saved as soon as known, so that a crash leaves in doubt no more than the sink holds unsent.
+            saveAccepted();
         }
-        final long accepted = sink.acceptedIndex();
-        if (accepted != ExportSink.NO_INDEX && accepted > position.accepted())
-        {
-            position.accepted(accepted);
-        }
+        saveAccepted();
         if (now >= nextLagNanos)
         {
             nextLagNanos = now + LAG_INTERVAL_NANOS;
@@ -118,11 +116,7 @@ public final class ExportAgent implements Agent
     public boolean flush(final long timeoutNanos)
     {
         final boolean all = sink.flush(timeoutNanos);
-        final long accepted = sink.acceptedIndex();
-        if (accepted != ExportSink.NO_INDEX && accepted > position.accepted())
-        {
-            position.accepted(accepted);
-        }
+        saveAccepted();
         counters.lag.setRelease(reader.countAfter(position.accepted()));
         return all;
     }
@@ -162,6 +156,15 @@ public final class ExportAgent implements Agent
     public String roleName()
     {
         return "flowpic-export-" + name;
+    }
+
+    private void saveAccepted()
+    {
+        final long accepted = sink.acceptedIndex();
+        if (accepted != ExportSink.NO_INDEX && accepted > position.accepted())
+        {
+            position.accepted(accepted);
+        }
     }
 
     private boolean readNext()
