@@ -230,6 +230,7 @@ final class ExportCommand implements Callable<Integer>
                 nextReport = now + PROGRESS_INTERVAL_NANOS;
                 for (final ExportAgent agent : agents)
                 {
+                    agent.refreshLag();
                     final ExportCounters c = agent.counters();
                     err.printf("flowpic: export to %s: %d sent, %d to go%s%n", agent.destination(), c.recordsSent.get(),
                         c.lag.get(), c.lastError() == null ? "" : " (last error: " + c.lastError() + ")");
@@ -248,6 +249,10 @@ final class ExportCommand implements Callable<Integer>
             complete &= agent.flush(timeoutNanos);
         }
         summary(agents, err);
+        final double seconds = (System.nanoTime() - started) / 1e9;
+        final long total = agents.stream().mapToLong(a -> a.counters().recordsSent.get()).sum();
+        err.printf("flowpic: exported in %.2f s (%,.0f records/s)%n", seconds, total / Math.max(seconds, 1e-9));
+        err.flush();
         agents.forEach(ExportAgent::onClose);
         if (!complete)
         {

@@ -96,9 +96,15 @@ public final class ExportAgent implements Agent
         if (now >= nextLagNanos)
         {
             nextLagNanos = now + LAG_INTERVAL_NANOS;
-            counters.lag.setRelease(reader.countAfter(position.accepted()));
+            refreshLag();
         }
         return work;
+    }
+
+    /** Counts the journal records after the saved position now (from the agent's thread only). */
+    public void refreshLag()
+    {
+        counters.lag.setRelease(reader.countAfter(position.accepted()));
     }
 
     /** True once every record up to {@code endIndex} has been read and offered. */

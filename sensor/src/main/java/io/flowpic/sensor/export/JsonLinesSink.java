@@ -16,7 +16,8 @@ import java.util.concurrent.TimeUnit;
  * its line is in the file. Rotation is by size and by rename ({@code PATH} → {@code PATH.1} → … →
  * {@code PATH.N}, the oldest deleted), the scheme Filebeat's filestream input and Vector's file source
  * follow without settings: they track a file by inode or fingerprint, not by name, so a line is neither
- * lost nor read twice across a rotation.
+ * lost nor read twice across a rotation. Anything but a regular file (a FIFO, /dev/null) is written and never
+ * rotated.
  */
 public final class JsonLinesSink implements ExportSink
 {
@@ -28,6 +29,8 @@ public final class JsonLinesSink implements ExportSink
     private final Path path;
     private final long maxFileBytes;
     private final int maxFiles;
+    /** Only a regular file rotates: renaming a FIFO or a device such as /dev/null would replace it. */
+    private final boolean rotating;
     private final EcsDocument document;
     private final ExportCounters counters;
     private final byte[] buffer = new byte[BUFFER_BYTES];
@@ -54,6 +57,7 @@ public final class JsonLinesSink implements ExportSink
         this.maxFiles = maxFiles;
         this.document = document;
         this.counters = counters;
+        rotating = path != null && (!Files.exists(path) || Files.isRegularFile(path));
         if (path == null)
         {
             out = System.out;
@@ -164,7 +168,7 @@ public final class JsonLinesSink implements ExportSink
 
     private boolean rotationDue(final int lineBytes)
     {
-        return path != null && fileBytes + buffered > 0 && fileBytes + buffered + lineBytes > maxFileBytes;
+        return rotating && fileBytes + buffered > 0 && fileBytes + buffered + lineBytes > maxFileBytes;
     }
 
     private boolean writeBuffer()
@@ -263,7 +267,7 @@ public final class JsonLinesSink implements ExportSink
     {
         out = Files.newOutputStream(path, StandardOpenOption.CREATE, StandardOpenOption.APPEND,
             StandardOpenOption.WRITE);
-        fileBytes = Files.size(path);
+        fileBytes = rotating ? Files.size(path) : 0;
     }
 
     private Path rotated(final int generation)

@@ -105,6 +105,40 @@ class JsonExportTest
         assertTrue(kept.size() > 3000, "three files of 1 MiB hold more than " + kept.size() + " records");
     }
 
+    /** Renaming a FIFO (or a device such as /dev/null) would replace it: only regular files rotate. */
+    @Test
+    void aFifoIsWrittenButNeverRotated() throws Exception
+    {
+        final Path journal = dir.resolve("journal");
+        TestJournals.append(journal, 0, 3000);
+        final Path fifo = dir.resolve("labels.fifo");
+        io.flowpic.sensor.testing.Shell.run(10, "mkfifo", fifo.toString());
+        final long[] lines = new long[1];
+        final Thread drain = new Thread(() ->
+        {
+            try (var in = Files.newBufferedReader(fifo))
+            {
+                while (in.readLine() != null)
+                {
+                    lines[0]++;
+                }
+            }
+            catch (final Exception ex)
+            {
+                lines[0] = -1;
+            }
+        });
+        drain.start();
+        final Path config = dir.resolve("flowpic.yaml");
+        Files.writeString(config, "journal:\n  path: " + journal + "\nexport:\n  - to: json:" + fifo +
+            "\n    max-size-mb: 1\n    max-files: 2\n");
+        assertEquals(0, export("--config", config.toString(), "--once"));
+        drain.join(30_000);
+        assertEquals(3000, lines[0], "lines read from the FIFO");
+        assertTrue(Files.exists(fifo) && !Files.isRegularFile(fifo), "the FIFO is still a FIFO");
+        assertFalse(Files.exists(dir.resolve("labels.fifo.1")), "a FIFO was rotated");
+    }
+
     @Test
     void badDestinationsAreUsageErrorsNamingTheProblem() throws Exception
     {
