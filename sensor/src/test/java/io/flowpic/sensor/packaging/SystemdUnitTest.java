@@ -32,6 +32,7 @@ class SystemdUnitTest
         expected.put("NoNewPrivileges", "yes");
         expected.put("ProtectSystem", "strict");
         expected.put("ReadWritePaths", "/var/lib/flowpic");
+        expected.put("LogsDirectory", "flowpic");
         expected.put("ProtectHome", "yes");
         expected.put("PrivateTmp", "yes");
         expected.put("Restart", "on-failure");
