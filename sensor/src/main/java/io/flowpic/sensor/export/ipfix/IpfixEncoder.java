@@ -21,11 +21,14 @@ import java.nio.charset.StandardCharsets;
  *              PEN/1 flowpicConfidence   float32
  *              PEN/2 flowpicModelId      string, variable length
  *              PEN/3 flowpicClassScores  string, variable length
+ *              PEN/4 flowpicLabel        string, variable length = applicationName again
  * </pre>
+ * PEN/4 repeats the label because nfacctd (pmacct 1.7.7) reads variable-length strings of enterprise elements
+ * but not of standard ones (its {@code applicationName} custom primitive comes out empty); see COLLECTORS.md.
  * The class scores are one string {@code label=score;label=score;...} in model output order, each score with
  * four decimals ({@code 0.9312}): every collector that keeps an unknown string keeps it whole, while a
  * basicList (RFC 6313) of subTemplateLists is decoded by few. A record whose strings cannot fit in an empty
- * message loses its trailing scores at a {@code ;} boundary; label and model id are cut at
+ * message loses its trailing scores at a {@code ;} boundary; label and model id are cut (UTF-8 safe) at
  * {@value #MAX_NAME_BYTES} bytes.
  * <p>
  * Not thread-safe; one per sink.
@@ -39,9 +42,10 @@ public final class IpfixEncoder
     public static final int IE_CONFIDENCE = 1;
     public static final int IE_MODEL_ID = 2;
     public static final int IE_CLASS_SCORES = 3;
+    public static final int IE_LABEL = 4;
     /** flowEndReason "active timeout" (RFC 5102): a block ends while its flow may go on. */
     public static final int FLOW_END_ACTIVE_TIMEOUT = 2;
-    static final int MAX_NAME_BYTES = 100;
+    static final int MAX_NAME_BYTES = 64;
 
     private static final int SET_HEADER_BYTES = 4;
     private static final int TEMPLATE_SET_ID = 2;
@@ -51,7 +55,7 @@ public final class IpfixEncoder
     private static final int[][] COMMON_FIELDS = {
         {7, 2}, {11, 2}, {4, 1}, {152, 8}, {153, 8}, {2, 8}, {1, 8}, {136, 1}, {96, VARIABLE}};
     private static final int[][] ENTERPRISE_FIELDS = {
-        {IE_CONFIDENCE, 4}, {IE_MODEL_ID, VARIABLE}, {IE_CLASS_SCORES, VARIABLE}};
+        {IE_CONFIDENCE, 4}, {IE_MODEL_ID, VARIABLE}, {IE_CLASS_SCORES, VARIABLE}, {IE_LABEL, VARIABLE}};
 
     private final long enterpriseNumber;
     private final long observationDomain;
@@ -119,7 +123,7 @@ public final class IpfixEncoder
         final int addressBytes = template == TEMPLATE_IPV6 ? 16 : 4;
         final int setHeader = setStart >= 0 && setTemplate == template ? 0 : SET_HEADER_BYTES;
         final int fixed = setHeader + 2 * addressBytes + 2 + 2 + 1 + 8 + 8 + 8 + 8 + 1 + 4 +
-            varLength(label.length) + varLength(modelId.length);
+            2 * varLength(label.length) + varLength(modelId.length);
         final int room = maxMessageBytes - (buf.writerIndex() - messageStart);
         if (fixed + varLength(scores.length) > room)
         {
@@ -150,6 +154,7 @@ public final class IpfixEncoder
         buf.writeFloat(record.confidence);
         writeVariable(buf, modelId);
         writeVariable(buf, scores);
+        writeVariable(buf, label);
         records++;
         return true;
     }
