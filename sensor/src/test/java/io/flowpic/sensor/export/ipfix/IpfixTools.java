@@ -129,8 +129,8 @@ final class IpfixTools
     static ExportCounters counters()
     {
         final int max = 16;
-        final UnsafeBuffer metadata = new UnsafeBuffer(ByteBuffer.allocate(max * CountersReader.METADATA_LENGTH));
-        final UnsafeBuffer values = new UnsafeBuffer(ByteBuffer.allocate(max * CountersReader.COUNTER_LENGTH));
+        final UnsafeBuffer metadata = new UnsafeBuffer(ByteBuffer.allocateDirect(max * CountersReader.METADATA_LENGTH));
+        final UnsafeBuffer values = new UnsafeBuffer(ByteBuffer.allocateDirect(max * CountersReader.COUNTER_LENGTH));
         return new ExportCounters(new CountersManager(metadata, values), "ipfix-test");
     }
 
