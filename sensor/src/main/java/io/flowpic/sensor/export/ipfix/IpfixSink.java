@@ -67,6 +67,7 @@ public final class IpfixSink implements ExportSink
     private int messagesSinceTemplates;
     private long retryAtNanos = NEVER;
     private long backoffNanos;
+    private boolean closed;
 
     public IpfixSink(final IpfixOptions options, final ExportCounters counters)
     {
@@ -173,8 +174,12 @@ public final class IpfixSink implements ExportSink
     @Override
     public void close()
     {
-        transport.close();
-        message.release();
+        if (!closed)
+        {
+            closed = true;
+            transport.close();
+            message.release();
+        }
     }
 
     /**

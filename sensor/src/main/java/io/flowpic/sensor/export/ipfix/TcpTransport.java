@@ -11,6 +11,8 @@ import java.util.concurrent.TimeUnit;
 final class TcpTransport implements IpfixTransport
 {
     private static final long CONNECT_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(10);
+    /** Often enough to notice a restarted collector before writing into a dead connection, not a read per record. */
+    private static final long PROBE_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
 
     private final String host;
     private final int port;
@@ -20,6 +22,7 @@ final class TcpTransport implements IpfixTransport
     private long connectStartNanos;
     private boolean connected;
     private long connections;
+    private long probedNanos;
 
     TcpTransport(final String host, final int port)
     {
@@ -59,11 +62,16 @@ final class TcpTransport implements IpfixTransport
             }
             connected = true;
             connections++;
+            probedNanos = nowNanos;
         }
-        probe.clear();
-        if (channel.read(probe) < 0)
+        if (nowNanos - probedNanos >= PROBE_INTERVAL_NANOS)
         {
-            throw new IOException("collector " + host + ":" + port + " closed the connection");
+            probedNanos = nowNanos;
+            probe.clear();
+            if (channel.read(probe) < 0)
+            {
+                throw new IOException("collector " + host + ":" + port + " closed the connection");
+            }
         }
         return true;
     }

@@ -151,9 +151,9 @@ class IpfixCollectorTest
             assertSameAddress(r.dstAddress, r.ipVersion, f.get("ip_dst").asText());
             assertEquals(r.dstPort, f.get("port_dst").asInt());
             assertEquals(r.protocol == 6 ? "tcp" : "udp", f.get("ip_proto").asText());
-            assertEquals(String.format("%d.%06d", IpfixTestData.startMillis(r) / 1000, IpfixTestData.startMillis(r) % 1000 * 1000),
+            assertEquals(String.format(java.util.Locale.ROOT, "%d.%06d", IpfixTestData.startMillis(r) / 1000, IpfixTestData.startMillis(r) % 1000 * 1000),
                 f.get("timestamp_start").asText());
-            assertEquals(String.format("%d.%06d", IpfixTestData.endMillis(r) / 1000, IpfixTestData.endMillis(r) % 1000 * 1000),
+            assertEquals(String.format(java.util.Locale.ROOT, "%d.%06d", IpfixTestData.endMillis(r) / 1000, IpfixTestData.endMillis(r) % 1000 * 1000),
                 f.get("timestamp_end").asText());
             assertEquals(r.packets, f.get("packets").asLong());
             assertEquals(r.bytes, f.get("bytes").asLong());

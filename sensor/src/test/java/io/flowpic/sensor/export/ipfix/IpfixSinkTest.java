@@ -69,6 +69,26 @@ class IpfixSinkTest
     }
 
     @Test
+    void udpToAPortWithoutCollectorIsNoError() throws Exception
+    {
+        final ExportCounters counters = IpfixTools.counters();
+        try (IpfixSink sink = new IpfixSink(IpfixOptions.of(IpfixTools.LOOPBACK, IpfixTools.freeUdpPort(), false)
+            .withMaxMessageBytes(512), counters))
+        {
+            // ICMP port unreachable comes back after the first datagrams: it must not fail the later ones.
+            for (int round = 0; round < 5; round++)
+            {
+                IpfixTools.sendAll(sink, IpfixTestData.records(10), round * 10L);
+                Thread.sleep(20);
+            }
+            assertEquals(49, sink.acceptedIndex());
+            assertEquals(50, counters.recordsSent.get());
+            assertEquals(0, counters.errors.get(), counters.lastError());
+            assertFalse(sink.takeRewind());
+        }
+    }
+
+    @Test
     void udpBatchesUntilTheLingerPassesAndResendsTemplatesAfterTheInterval() throws Exception
     {
         final List<LabelRecord> records = IpfixTestData.records(6);
