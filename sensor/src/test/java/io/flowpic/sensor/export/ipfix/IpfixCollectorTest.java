@@ -24,6 +24,7 @@ import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Real collectors receive what the UDP sink sends; the configurations are the ones COLLECTORS.md gives
@@ -65,6 +66,8 @@ class IpfixCollectorTest
             file = files.filter(p -> p.getFileName().toString().matches("nfcapd\\.\\d{12}")).findFirst()
                 .orElseThrow(() -> new AssertionError("nfcapd wrote no file: " + log("nfcapd.log")));
         }
+        assertTrue(IpfixTools.run(dir, 60, nfdump, "-I", "-r", file.toString()).contains("Sequence failures: 0"),
+            "nfcapd checks the sequence numbers");
         final JsonNode flowsJson = JSON.readTree(IpfixTools.run(dir, 60, nfdump, "-r", file.toString(), "-o", "json"));
         final Map<Integer, JsonNode> byPort = new HashMap<>();
         flowsJson.forEach(f -> byPort.put(f.get("src_port").asInt(), f));

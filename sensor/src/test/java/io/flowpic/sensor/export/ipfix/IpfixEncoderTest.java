@@ -167,7 +167,10 @@ class IpfixEncoderTest
         assertThrows(IllegalArgumentException.class, () -> IpfixOptions.of("h", 0, false));
     }
 
-    /** ipfixDump (libfixbuf) decodes a file of the encoder's messages: every record's flow fields and label. */
+    /**
+     * ipfixDump (libfixbuf) decodes a file of the encoder's messages: every record's flow fields, label and,
+     * with the element file shipped for operators, the FlowPic elements.
+     */
     @Test
     void ipfixDumpReadsEveryRecord() throws Exception
     {
@@ -175,35 +178,50 @@ class IpfixEncoderTest
         final List<LabelRecord> records = IpfixTestData.records(40);
         final Path file = dir.resolve("records.ipfix");
         IpfixFiles.write(file, IpfixFiles.messages(records, new IpfixEncoder(PEN, 3, 1400), 1400));
-        final String out = IpfixTools.run(dir, 30, ipfixDump, "--in", file.toString(), "--data");
-        final List<Map<Integer, String>> dumped = parseDump(out);
+        final Path elements = dir.resolve("flowpic-elements.xml");
+        try (var in = IpfixEncoder.class.getResourceAsStream("flowpic-elements.xml"))
+        {
+            java.nio.file.Files.copy(in, elements);
+        }
+        final String out = IpfixTools.run(dir, 30, ipfixDump, "--in", file.toString(), "--data",
+            "--element-file", elements.toString());
+        final List<Map<String, String>> dumped = parseDump(out);
         assertEquals(records.size(), dumped.size(), out);
         for (int i = 0; i < records.size(); i++)
         {
             final LabelRecord r = records.get(i);
-            final Map<Integer, String> d = dumped.get(i);
+            final Map<String, String> d = dumped.get(i);
             final boolean v6 = r.ipVersion == 6;
-            assertEquals(address(r.srcAddress, r.ipVersion), normal(d.get(v6 ? 27 : 8)), "record " + i);
-            assertEquals(address(r.dstAddress, r.ipVersion), normal(d.get(v6 ? 28 : 12)), "record " + i);
-            assertEquals(Integer.toString(r.srcPort), d.get(7));
-            assertEquals(Integer.toString(r.dstPort), d.get(11));
-            assertEquals(Integer.toString(r.protocol), d.get(4));
-            assertEquals(DUMP_TIME.format(Instant.ofEpochMilli(IpfixTestData.startMillis(r))), d.get(152));
-            assertEquals(DUMP_TIME.format(Instant.ofEpochMilli(IpfixTestData.endMillis(r))), d.get(153));
-            assertEquals(Integer.toString(r.packets), d.get(2));
-            assertEquals(Long.toString(r.bytes), d.get(1));
-            assertEquals("2", d.get(136));
-            assertEquals("(len: " + r.label.length() + ") " + r.label, d.get(96));
+            assertEquals(address(r.srcAddress, r.ipVersion), normal(d.get(v6 ? "27" : "8")), "record " + i);
+            assertEquals(address(r.dstAddress, r.ipVersion), normal(d.get(v6 ? "28" : "12")), "record " + i);
+            assertEquals(Integer.toString(r.srcPort), d.get("7"));
+            assertEquals(Integer.toString(r.dstPort), d.get("11"));
+            assertEquals(Integer.toString(r.protocol), d.get("4"));
+            assertEquals(DUMP_TIME.format(Instant.ofEpochMilli(IpfixTestData.startMillis(r))), d.get("152"));
+            assertEquals(DUMP_TIME.format(Instant.ofEpochMilli(IpfixTestData.endMillis(r))), d.get("153"));
+            assertEquals(Integer.toString(r.packets), d.get("2"));
+            assertEquals(Long.toString(r.bytes), d.get("1"));
+            assertEquals("2", d.get("136"));
+            assertEquals(dumpString(r.label), d.get("96"));
+            assertEquals(r.confidence, (float)Double.parseDouble(d.get(PEN + "/1")), "record " + i);
+            assertEquals(dumpString(r.modelId), d.get(PEN + "/2"));
+            assertEquals(dumpString(expectedScores(r)), d.get(PEN + "/3"));
+            assertEquals(dumpString(r.label), d.get(PEN + "/4"));
         }
     }
 
-    private static final Pattern DUMP_FIELD = Pattern.compile("^\\s*\\((\\d+)\\)\\s+\\S+\\s*:\\s*(.*?)\\s*$");
+    private static final Pattern DUMP_FIELD = Pattern.compile("^\\s*\\(([\\d/]+)\\)\\s+\\S+\\s*:\\s*(.*?)\\s*$");
 
-    /** Standard elements of each "--- data record N ---" block, by element id. */
-    private static List<Map<Integer, String>> parseDump(final String out)
+    private static String dumpString(final String text)
     {
-        final List<Map<Integer, String>> records = new ArrayList<>();
-        Map<Integer, String> current = null;
+        return "(len: " + text.getBytes(java.nio.charset.StandardCharsets.UTF_8).length + ") " + text;
+    }
+
+    /** The elements of each "--- data record N ---" block, by "id" or "pen/id". */
+    private static List<Map<String, String>> parseDump(final String out)
+    {
+        final List<Map<String, String>> records = new ArrayList<>();
+        Map<String, String> current = null;
         for (final String line : out.split("\n"))
         {
             if (line.startsWith("--- data record"))
@@ -215,7 +233,7 @@ class IpfixEncoderTest
             final Matcher m = DUMP_FIELD.matcher(line);
             if (current != null && m.matches())
             {
-                current.put(Integer.parseInt(m.group(1)), m.group(2));
+                current.put(m.group(1), m.group(2));
             }
         }
         return records;
