@@ -144,7 +144,7 @@ class IpfixCollectorTest
         }
         finally
         {
-            IpfixTools.stop(collector);
+            IpfixTools.interrupt(collector);
         }
         assertEquals(records.size(), byPort.size(), "records printed by nfacctd; log:\n" + log("nfacctd.log"));
         for (final LabelRecord r : records)

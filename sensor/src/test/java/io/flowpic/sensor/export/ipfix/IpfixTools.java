@@ -89,6 +89,19 @@ final class IpfixTools
         }
     }
 
+    /** SIGINT, for daemons that shut down on it and not on SIGTERM (nfacctd); SIGTERM/SIGKILL after 10 s. */
+    static void interrupt(final Process process) throws InterruptedException, IOException
+    {
+        if (process != null && process.isAlive())
+        {
+            new ProcessBuilder("kill", "-INT", Long.toString(process.pid())).start().waitFor(5, TimeUnit.SECONDS);
+            if (!process.waitFor(10, TimeUnit.SECONDS))
+            {
+                stop(process);
+            }
+        }
+    }
+
     /** Waits (bounded) until the log holds {@code text}. */
     static void awaitLog(final Path log, final String text, final long timeoutMillis, final Process process)
         throws IOException, InterruptedException
