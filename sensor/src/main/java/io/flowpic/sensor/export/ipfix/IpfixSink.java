@@ -21,7 +21,8 @@ import java.util.function.LongSupplier;
  * <b>UDP:</b> a record is accepted once its datagram is handed to the kernel; nothing tells whether a collector
  * listens. Templates go at the start of the first message and again after
  * {@link IpfixOptions#templateResendNanos()} or {@link IpfixOptions#templateResendMessages()} messages, in front
- * of the next data. The sequence number runs on for the sink's life.
+ * of the next data. The sequence number runs on for the sink's life. A failed send (no route, unresolvable
+ * host) drops the batch, asks for it again ({@link #takeRewind()}) and backs off like a TCP reconnect.
  * <p>
  * <b>TCP:</b> each connection is a new transport session: templates first, sequence numbers from 0. While
  * disconnected or backing off (from {@link IpfixOptions#backoffMinNanos()}, doubling to

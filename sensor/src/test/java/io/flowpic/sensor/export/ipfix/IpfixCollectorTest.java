@@ -123,6 +123,8 @@ class IpfixCollectorTest
         try
         {
             IpfixTools.awaitLog(log, "waiting for NetFlow/IPFIX data", 20_000, collector);
+            // Records that reach the core before its print plugin runs are lost: wait for the plugin's first purge.
+            IpfixTools.awaitLog(log, "Purging cache - END", 20_000, collector);
             send(port, records);
             // The print plugin writes its cache every print_refresh_time seconds.
             final long deadline = System.nanoTime() + 15_000_000_000L;
