@@ -1,0 +1,32 @@
+package io.flowpic.sensor.export.ipfix;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+
+/** How {@link IpfixSink} hands whole messages to the kernel; non-blocking, used by one thread. */
+interface IpfixTransport extends AutoCloseable
+{
+    /**
+     * Opens or progresses the connection and notices a peer that went away.
+     *
+     * @return true when {@link #write} may be called now.
+     */
+    boolean ready(long nowNanos) throws IOException;
+
+    /**
+     * Writes what the kernel takes now.
+     *
+     * @return true when the message is written whole; false leaves the rest in {@code message} for a later
+     * call.
+     */
+    boolean write(ByteBuffer message) throws IOException;
+
+    /** True when each connection is a new IPFIX transport session: templates once and sequence from 0. */
+    boolean sessionPerConnection();
+
+    /** Counts established connections, so the sink sees a new session; constant for UDP. */
+    long connections();
+
+    @Override
+    void close();
+}
