@@ -1,11 +1,14 @@
 package io.flowpic.sensor.export;
 
 import io.flowpic.sensor.config.SensorConfig;
+import io.flowpic.sensor.export.ipfix.IpfixOptions;
+import io.flowpic.sensor.export.ipfix.IpfixSink;
 
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
 
 /** Opens the sink a destination names, with its options. */
 public final class ExportSinks
@@ -25,6 +28,21 @@ public final class ExportSinks
             case JSON:
                 return new JsonLinesSink(export.to(), "-".equals(uri.path()) ? null : Path.of(uri.path()),
                     (long)export.maxSizeMbOrDefault() << 20, export.maxFilesOrDefault(), document, counters);
+            case IPFIX_UDP:
+            case IPFIX_TCP:
+                try
+                {
+                    return new IpfixSink(IpfixOptions.fromUri(export.to())
+                        .withEnterpriseNumber(export.enterpriseNumberOrDefault())
+                        .withObservationDomain(export.observationDomainOrDefault())
+                        .withMaxMessageBytes(export.maxMessageBytesOrDefault())
+                        .withTemplateResend(TimeUnit.SECONDS.toNanos(export.templateResendSecondsOrDefault()),
+                            IpfixOptions.fromUri(export.to()).templateResendMessages()), counters);
+                }
+                catch (final IllegalArgumentException ex)
+                {
+                    throw new IOException(export.to() + ": " + ex.getMessage(), ex);
+                }
             default:
                 throw new IOException(export.to() + ": this build cannot export to " + uri.scheme());
         }
