@@ -25,7 +25,7 @@ import java.nio.charset.StandardCharsets;
  * </pre>
  * PEN is {@link IpfixOptions#enterpriseNumber()}; {@code flowpic-elements.xml} beside this class defines the four
  * for tools that import element definitions (ipfixDump {@code -e}). PEN/4 repeats the label because nfacctd (pmacct 1.7.7) reads variable-length strings of enterprise elements
- * but not of standard ones (its {@code applicationName} custom primitive comes out empty); see COLLECTORS.md.
+ * but not of standard ones (its {@code applicationName} custom primitive comes out empty); see COLLECTORS.md at the repository root.
  * The class scores are one string {@code label=score;label=score;...} in model output order, each score with
  * four decimals ({@code 0.9312}): every collector that keeps an unknown string keeps it whole, while a
  * basicList (RFC 6313) of subTemplateLists is decoded by few. A record whose strings cannot fit in an empty

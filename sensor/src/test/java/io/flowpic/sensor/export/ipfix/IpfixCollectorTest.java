@@ -27,7 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Real collectors receive what the UDP sink sends; the configurations are the ones COLLECTORS.md gives
+ * Real collectors receive what the UDP sink sends; the configurations are the ones the top-level COLLECTORS.md gives
  * operators.
  */
 class IpfixCollectorTest
