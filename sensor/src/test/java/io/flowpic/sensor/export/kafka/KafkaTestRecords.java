@@ -16,7 +16,11 @@ final class KafkaTestRecords
     {
     }
 
-    /** Record {@code i}: a distinct source port (10000 + i) and one of 50 conversations, so keys spread. */
+    /**
+     * Record {@code i}: block {@code i / 50} of conversation {@code i % 50} (source 10.0.0.(1 + i % 50), port
+     * 10000 + i % 50), so keys spread over partitions and each conversation has many blocks; {@code bytes} =
+     * 1000 + i tells the records apart.
+     */
     static LabelRecord record(final int i)
     {
         final LabelRecord record = new LabelRecord();
@@ -25,9 +29,9 @@ final class KafkaTestRecords
         record.ipVersion = 4;
         LabelRecord.putAddress(4, 0, 0x0A000001L + (i % 50), record.srcAddress);
         LabelRecord.putAddress(4, 0, 0xC0A80001L, record.dstAddress);
-        record.srcPort = 10_000 + i;
+        record.srcPort = 10_000 + i % 50;
         record.dstPort = 443;
-        record.protocol = i % 2 == 0 ? 6 : 17;
+        record.protocol = i % 50 % 2 == 0 ? 6 : 17;
         record.packets = 1 + i % 100;
         record.bytes = 1000L + i;
         record.label = LABELS[i % LABELS.length];
