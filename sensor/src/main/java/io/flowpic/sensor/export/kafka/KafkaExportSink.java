@@ -36,7 +36,8 @@ import java.util.concurrent.locks.LockSupport;
  * A failed send (after the producer's own retries, within {@code delivery.timeout.ms}) counts an error (once
  * per failed batch) and stops {@link #offer}: once every in-flight record has its answer, {@link #takeRewind()}
  * returns true once, the in-flight list is dropped and the agent offers again from just after
- * {@link #acceptedIndex()}. Waiting for every answer first keeps the window a true bound on what the producer
+ * {@link #acceptedIndex()}, after a pause (100 ms, doubling per rewind without an accepted record in between,
+ * up to 10 s) so that a record the broker keeps refusing does not spin. Waiting for every answer first keeps the window a true bound on what the producer
  * holds, and no record is in the producer twice.
  * <p>
  * {@link #offer} can block in {@code KafkaProducer.send} while the topic's metadata is unknown (the first send,
@@ -51,6 +52,10 @@ public final class KafkaExportSink implements ExportSink
         ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000",
         ProducerConfig.MAX_BLOCK_MS_CONFIG, "5000",
         ProducerConfig.LINGER_MS_CONFIG, "5");
+    /** First pause after a rewind before offers are taken again; doubles per rewind without progress. */
+    static final long MIN_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    /** Longest pause after a rewind (a record the broker keeps refusing is retried this often). */
+    static final long MAX_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(10);
     /** Closing waits this long for records still in flight (an agent normally flushes first). */
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
 
@@ -74,6 +79,11 @@ public final class KafkaExportSink implements ExportSink
     private volatile Exception lastCounted;
     private volatile boolean closed;
     private long acceptedIndex = NO_INDEX;
+    /** Pause of the last rewind; 0 after progress. */
+    private long backoffNanos;
+    /** No offers before this (System.nanoTime) after a rewind. */
+    private long backoffUntilNanos;
+    private long minBackoffNanos = MIN_BACKOFF_NANOS;
 
     /**
      * @param options  where to send and producer overrides.
@@ -130,7 +140,8 @@ public final class KafkaExportSink implements ExportSink
     public boolean offer(final LabelRecord record, final long journalIndex)
     {
         collect();
-        if (closed || failed || inFlight.size() >= options.window())
+        if (closed || failed || inFlight.size() >= options.window()
+            || (backoffNanos > 0 && System.nanoTime() - backoffUntilNanos < 0))
         {
             return false;
         }
@@ -175,6 +186,8 @@ public final class KafkaExportSink implements ExportSink
             // Every answer is in, so no callback touches these entries any more; the head is the failed one.
             inFlight.clear();
             failed = false;
+            backoffNanos = Math.min(MAX_BACKOFF_NANOS, Math.max(minBackoffNanos, 2 * backoffNanos));
+            backoffUntilNanos = System.nanoTime() + backoffNanos;
             return true;
         }
         return false;
@@ -220,6 +233,12 @@ public final class KafkaExportSink implements ExportSink
         }
     }
 
+    /** Sets the first pause after a rewind (tests: 0 = none). */
+    void minBackoffNanos(final long nanos)
+    {
+        minBackoffNanos = nanos;
+    }
+
     /** Records offered and not yet accepted or dropped by a rewind. */
     int inFlight()
     {
@@ -240,6 +259,7 @@ public final class KafkaExportSink implements ExportSink
         }
         if (accepted > 0)
         {
+            backoffNanos = 0;
             counters.accepted(accepted);
         }
         return accepted;

@@ -11,12 +11,15 @@ import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Future;
+import java.util.concurrent.locks.LockSupport;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -123,8 +126,16 @@ class KafkaExportSinkTest
         assertFalse(sink.takeRewind(), "once");
         assertEquals(0, sink.acceptedIndex());
 
-        // The agent re-offers from 1.
-        for (int i = 1; i < 4; i++)
+        // The agent re-offers from 1, after the backoff.
+        final long rewound = System.nanoTime();
+        assertFalse(sink.offer(KafkaTestRecords.record(1), 1), "backing off");
+        while (!sink.offer(KafkaTestRecords.record(1), 1))
+        {
+            assertTrue(System.nanoTime() - rewound < 5_000_000_000L, "backoff ends");
+            LockSupport.parkNanos(1_000_000);
+        }
+        assertTrue(System.nanoTime() - rewound >= KafkaExportSink.MIN_BACKOFF_NANOS);
+        for (int i = 2; i < 4; i++)
         {
             assertTrue(sink.offer(KafkaTestRecords.record(i), i));
         }
@@ -186,5 +197,37 @@ class KafkaExportSinkTest
         io.join(10_000);
         assertEquals(999, big.acceptedIndex());
         assertEquals(1000, counters.recordsSent.get());
+    }
+
+    @Test
+    void startingWithoutABrokerFailsAfterMaxBlockAndRewinds() throws Exception
+    {
+        // A loopback port nothing listens on: the topic's metadata never comes, send gives up after max.block.ms.
+        final int deadPort;
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress()))
+        {
+            deadPort = socket.getLocalPort();
+        }
+        final ExportCounters own = KafkaTestRecords.counters();
+        try (KafkaExportSink real = new KafkaExportSink(KafkaOptions.parse("kafka://127.0.0.1:" + deadPort + "/t",
+            Map.of("max.block.ms", "300", "reconnect.backoff.max.ms", "100")), KafkaTestRecords.document(), own))
+        {
+            final long start = System.nanoTime();
+            assertTrue(real.offer(KafkaTestRecords.record(0), 0));
+            assertTrue(System.nanoTime() - start < 10_000_000_000L, "offer blocks at most about max.block.ms");
+            assertFalse(real.flush(5_000_000_000L), "the record failed");
+            final long deadline = System.nanoTime() + 10_000_000_000L;
+            boolean rewind = false;
+            while (!rewind && System.nanoTime() < deadline)
+            {
+                rewind = real.takeRewind();
+                Thread.sleep(10);
+            }
+            assertTrue(rewind);
+            assertEquals(ExportSink.NO_INDEX, real.acceptedIndex());
+            assertEquals(1, own.errors.get());
+            assertTrue(own.lastError().contains("kafka send to kafka://127.0.0.1:" + deadPort + "/t failed"),
+                own.lastError());
+        }
     }
 }
