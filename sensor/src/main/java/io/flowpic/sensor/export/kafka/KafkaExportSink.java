@@ -41,8 +41,9 @@ import java.util.concurrent.locks.LockSupport;
  * holds, and no record is in the producer twice.
  * <p>
  * {@link #offer} can block in {@code KafkaProducer.send} while the topic's metadata is unknown (the first send,
- * or a start during an outage): at most {@code max.block.ms}, 5 s by default here, after which the record
- * fails and is offered again after the rewind.
+ * a start during an outage, or after a stopping broker reported its partitions leaderless): at most
+ * {@code max.block.ms}, 5 s by default here, after which the record fails and is offered again after the
+ * rewind. Only the sink's own agent thread waits.
  */
 public final class KafkaExportSink implements ExportSink
 {

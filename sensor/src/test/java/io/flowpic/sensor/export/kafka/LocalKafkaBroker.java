@@ -81,7 +81,7 @@ final class LocalKafkaBroker implements AutoCloseable
         {
             throw new IllegalStateException("already running");
         }
-        process = java("kafka.Kafka", properties.toString());
+        process = java(ExitWithParent.class.getName(), properties.toString());
         final long deadline = System.currentTimeMillis() + START_TIMEOUT_MS;
         while (System.currentTimeMillis() < deadline && process.isAlive())
         {
@@ -152,6 +152,35 @@ final class LocalKafkaBroker implements AutoCloseable
             .redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("broker.log").toFile()))
             .start();
+    }
+
+    /**
+     * The broker's main, ending it when the test JVM goes away (even killed): the parent holds the child's
+     * standard input open, and the end of that stream halts the child.
+     */
+    public static final class ExitWithParent
+    {
+        public static void main(final String[] args)
+        {
+            final Thread watch = new Thread(() ->
+            {
+                try
+                {
+                    while (System.in.read() != -1)
+                    {
+                        // nothing is ever written
+                    }
+                }
+                catch (final IOException ignored)
+                {
+                    // the pipe is gone as well
+                }
+                Runtime.getRuntime().halt(3);
+            }, "exit-with-parent");
+            watch.setDaemon(true);
+            watch.start();
+            kafka.Kafka.main(args);
+        }
     }
 
     private static int freePort()
