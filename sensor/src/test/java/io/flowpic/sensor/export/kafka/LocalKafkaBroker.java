@@ -88,6 +88,8 @@ final class LocalKafkaBroker implements AutoCloseable
             try (Socket socket = new Socket())
             {
                 socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 200);
+                System.out.printf("kafka broker listening after %d ms%n",
+                    START_TIMEOUT_MS - (deadline - System.currentTimeMillis()));
                 return;
             }
             catch (final IOException notYet)
@@ -105,13 +107,17 @@ final class LocalKafkaBroker implements AutoCloseable
         {
             return;
         }
-        process.destroy();
+        final long start = System.nanoTime();
+        // SIGTERM through the handle: Process.destroy would also close the child's standard input, and
+        // ExitWithParent would halt it before its controlled shutdown.
+        process.toHandle().destroy();
         if (!process.waitFor(STOP_TIMEOUT_MS, TimeUnit.MILLISECONDS))
         {
             process.destroyForcibly();
             process.waitFor(STOP_TIMEOUT_MS, TimeUnit.MILLISECONDS);
         }
         process = null;
+        System.out.printf("kafka broker stopped in %d ms%n", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
     }
 
     String log()
