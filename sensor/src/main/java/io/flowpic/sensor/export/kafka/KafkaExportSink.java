@@ -37,8 +37,8 @@ import java.util.concurrent.locks.LockSupport;
  * per failed batch) and stops {@link #offer}: once every in-flight record has its answer, {@link #takeRewind()}
  * returns true once, the in-flight list is dropped and the agent offers again from just after
  * {@link #acceptedIndex()}, after a pause (100 ms, doubling per rewind without an accepted record in between,
- * up to 10 s) so that a record the broker keeps refusing does not spin. Waiting for every answer first keeps the window a true bound on what the producer
- * holds, and no record is in the producer twice.
+ * up to 10 s) so that a record the broker keeps refusing does not spin. Waiting for every answer first keeps
+ * the window a true bound on what the producer holds, and no record is in the producer twice.
  * <p>
  * {@link #offer} can block in {@code KafkaProducer.send} while the topic's metadata is unknown (the first send,
  * a start during an outage, or after a stopping broker reported its partitions leaderless): at most
@@ -84,7 +84,6 @@ public final class KafkaExportSink implements ExportSink
     private long backoffNanos;
     /** No offers before this (System.nanoTime) after a rewind. */
     private long backoffUntilNanos;
-    private long minBackoffNanos = MIN_BACKOFF_NANOS;
 
     /**
      * @param options  where to send and producer overrides.
@@ -187,7 +186,7 @@ public final class KafkaExportSink implements ExportSink
             // Every answer is in, so no callback touches these entries any more; the head is the failed one.
             inFlight.clear();
             failed = false;
-            backoffNanos = Math.min(MAX_BACKOFF_NANOS, Math.max(minBackoffNanos, 2 * backoffNanos));
+            backoffNanos = Math.min(MAX_BACKOFF_NANOS, Math.max(MIN_BACKOFF_NANOS, 2 * backoffNanos));
             backoffUntilNanos = System.nanoTime() + backoffNanos;
             return true;
         }
@@ -232,12 +231,6 @@ public final class KafkaExportSink implements ExportSink
             closed = true;
             producer.close(CLOSE_TIMEOUT);
         }
-    }
-
-    /** Sets the first pause after a rewind (tests: 0 = none). */
-    void minBackoffNanos(final long nanos)
-    {
-        minBackoffNanos = nanos;
     }
 
     /** Records offered and not yet accepted or dropped by a rewind. */
