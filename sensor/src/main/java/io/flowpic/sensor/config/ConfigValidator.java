@@ -1,6 +1,7 @@
 package io.flowpic.sensor.config;
 
 import io.flowpic.sensor.export.ExportUri;
+import io.flowpic.sensor.export.kafka.KafkaOptions;
 
 import java.util.HashSet;
 import java.util.List;
@@ -138,6 +139,18 @@ final class ConfigValidator
             if (export.maxMessageBytes() != null)
             {
                 range(at + ".max-message-bytes", export.maxMessageBytes(), 512, 65507);
+            }
+            if (kafka)
+            {
+                try
+                {
+                    KafkaOptions.parse(export.to(), export.producer());
+                }
+                catch (final IllegalArgumentException ex)
+                {
+                    throw new ConfigException(file + ": '" + at + (export.producer() == null ? ".to" : ".producer") +
+                        "': " + ex.getMessage());
+                }
             }
             if (export.templateResendSeconds() != null)
             {

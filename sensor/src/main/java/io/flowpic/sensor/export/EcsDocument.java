@@ -123,7 +123,7 @@ public final class EcsDocument
         return protocol == 6 ? "tcp" : protocol == 17 ? "udp" : Integer.toString(protocol);
     }
 
-    static String iso(final long epochNanos)
+    public static String iso(final long epochNanos)
     {
         return ISO_MILLIS.format(Instant.ofEpochSecond(0, epochNanos));
     }

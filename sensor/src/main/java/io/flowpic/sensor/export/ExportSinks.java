@@ -3,6 +3,8 @@ package io.flowpic.sensor.export;
 import io.flowpic.sensor.config.SensorConfig;
 import io.flowpic.sensor.export.ipfix.IpfixOptions;
 import io.flowpic.sensor.export.ipfix.IpfixSink;
+import io.flowpic.sensor.export.kafka.KafkaExportSink;
+import io.flowpic.sensor.export.kafka.KafkaOptions;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -40,6 +42,16 @@ public final class ExportSinks
                             IpfixOptions.fromUri(export.to()).templateResendMessages()), counters);
                 }
                 catch (final IllegalArgumentException ex)
+                {
+                    throw new IOException(export.to() + ": " + ex.getMessage(), ex);
+                }
+            case KAFKA:
+                try
+                {
+                    return new KafkaExportSink(KafkaOptions.parse(export.to(), export.producerOrEmpty()), document,
+                        counters);
+                }
+                catch (final IllegalArgumentException | org.apache.kafka.common.KafkaException ex)
                 {
                     throw new IOException(export.to() + ": " + ex.getMessage(), ex);
                 }
