@@ -339,6 +339,27 @@ class KafkaBrokerExportTest
         }
         assertEquals(800, keyOf.size());
         assertTrue(messages.size() - 800 <= 300, (messages.size() - 800) + " duplicates: more than the outage held");
+
+        // An independent consumer (librdkafka's kcat, as operators use it) reads the same keys and documents.
+        if (Files.isExecutable(Path.of("/usr/bin/kcat")))
+        {
+            final String out = io.flowpic.sensor.testing.Shell.run(60, "kcat", "-C", "-b", broker.bootstrapServers(),
+                "-t", topic, "-e", "-q", "-f", "%k\t%s\n");
+            final String[] lines = out.strip().split("\n");
+            assertEquals(messages.size(), lines.length, "messages kcat read");
+            for (final String line : lines)
+            {
+                final String[] keyValue = line.split("\t", 2);
+                final JsonNode doc = JSON.readTree(keyValue[1]);
+                assertEquals(doc.at("/network/community_id").asText(), keyValue[0]);
+                assertEquals(keyOf.get(doc.at("/source/ip").asText() + ":" + doc.at("/source/port").asInt() + "@" +
+                    doc.at("/event/start").asText()), keyValue[0]);
+            }
+        }
+        else
+        {
+            System.out.println("kcat not installed (apt-get install kcat): independent consumer check skipped");
+        }
     }
 
     private static int export(final String... args)
