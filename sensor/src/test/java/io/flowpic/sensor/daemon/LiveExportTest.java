@@ -75,6 +75,112 @@ class LiveExportTest
         }
     }
 
+    /**
+     * A collector that is down makes its exporter fall behind, not the sensor unhealthy: /healthz stays 200 and
+     * says so, errors are counted; once the collector listens, the backlog leaves and the note goes.
+     */
+    @Test
+    void aDownCollectorIsReportedBehindAndCaughtUpWhenItComesBack() throws Exception
+    {
+        try (VethPair pair = VethPair.create())
+        {
+            final int port = freePortOutsideEphemeralRange();
+            final Path model = TestModels.write(dir.resolve("model"), 32, 15, "behind-fixed");
+            final Path config = writeConfig(pair, model, "  - to: ipfix:tcp://127.0.0.1:" + port + "\n    name: collector\n");
+            try (LiveSensor sensor = LiveSensor.start(new ConfigLoader().load(config), config,
+                new PrintWriter(new StringWriter())))
+            {
+                pair.replayFromNamespace(LiveSensorVethTest.udpFlowCapture(dir.resolve("c.pcap"), 43000, 7100, 15), 500);
+                String health = "";
+                final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while (!health.contains("records behind") && System.nanoTime() < deadline)
+                {
+                    sensor.tick();
+                    Thread.sleep(200);
+                    health = get(sensor.metricsPort(), "/healthz");
+                }
+                assertTrue(health.startsWith("200\nok; exporter collector is 1 records behind"), health);
+                assertTrue(health.contains("last error"), health);
+                final String metrics = get(sensor.metricsPort(), "/metrics");
+                assertTrue(metrics.contains("flowpic_export_lag_records{exporter=\"collector\"} 1"), metrics);
+                assertTrue(!metrics.contains("flowpic_export_errors_total{exporter=\"collector\"} 0"), metrics);
+
+                final List<byte[]> received = new ArrayList<>();
+                try (java.net.ServerSocket collector = new java.net.ServerSocket(port, 1,
+                    java.net.InetAddress.getByName("127.0.0.1")))
+                {
+                    collector.setSoTimeout(40_000);
+                    try (java.net.Socket socket = collector.accept())
+                    {
+                        socket.setSoTimeout(10_000);
+                        final java.io.DataInputStream in = new java.io.DataInputStream(socket.getInputStream());
+                        // IPFIX messages: version 10, then the message length; read until a data set arrives.
+                        boolean data = false;
+                        while (!data)
+                        {
+                            final int version;
+                            try
+                            {
+                                version = in.readUnsignedShort();
+                            }
+                            catch (final java.net.SocketTimeoutException ex)
+                            {
+                                throw new AssertionError("nothing from the exporter on port " + port + " (accepted " +
+                                    socket.getRemoteSocketAddress() + "); " + io.flowpic.sensor.testing.Shell.run(10, "ss", "-tna") +
+                                    get(sensor.metricsPort(), "/healthz") + get(sensor.metricsPort(), "/metrics")
+                                    .lines().filter(l -> l.startsWith("flowpic_export")).toList(), ex);
+                            }
+                            final int length = in.readUnsignedShort();
+                            assertEquals(10, version);
+                            final byte[] rest = new byte[length - 4];
+                            in.readFully(rest);
+                            received.add(rest);
+                            // Sets follow the rest of the 16-byte header; templates (set 2) may share a message with data.
+                            for (int at = 12; at + 4 <= rest.length; )
+                            {
+                                final int setId = ((rest[at] & 0xFF) << 8) | (rest[at + 1] & 0xFF);
+                                final int setLength = ((rest[at + 2] & 0xFF) << 8) | (rest[at + 3] & 0xFF);
+                                data |= setId >= 256;
+                                at += Math.max(setLength, 4);
+                            }
+                        }
+                        final long caughtUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                        while (!get(sensor.metricsPort(), "/healthz").equals("200\nok\n") &&
+                            System.nanoTime() < caughtUp)
+                        {
+                            Thread.sleep(100);
+                        }
+                        assertEquals("200\nok\n", get(sensor.metricsPort(), "/healthz"));
+                    }
+                }
+                assertTrue(get(sensor.metricsPort(), "/metrics")
+                    .contains("flowpic_export_records_sent_total{exporter=\"collector\"} 1"));
+            }
+        }
+    }
+
+    /**
+     * A free loopback port below Linux's ephemeral range: connecting to a closed port inside that range can
+     * pick that very port as the source and connect the socket to itself (TCP self-connect), which then
+     * "accepts" what it sends.
+     */
+    private static int freePortOutsideEphemeralRange() throws Exception
+    {
+        for (int port = 20_000 + (int)(ProcessHandle.current().pid() % 5000), tries = 0; tries < 200; port++, tries++)
+        {
+            try (java.net.ServerSocket socket = new java.net.ServerSocket(port, 1,
+                java.net.InetAddress.getByName("127.0.0.1")))
+            {
+                return socket.getLocalPort();
+            }
+            catch (final java.io.IOException inUse)
+            {
+                // try the next one
+            }
+        }
+        throw new AssertionError("no free port in 20000..25199");
+    }
+
     /** Flows idle for a second are closed, so their blocks end (and leave) while the sensor runs. */
     private Path writeConfig(final VethPair pair, final Path model, final String exportList) throws Exception
     {
