@@ -27,7 +27,9 @@ import java.util.concurrent.CompletionException;
 @Command(
     name = "replay",
     mixinStandardHelpOptions = true,
-    description = "Run capture files (pcap, pcapng) through the sensor pipeline and journal a label per flow block.")
+    description = {"Run capture files (pcap, pcapng) through the sensor pipeline and journal a label per flow block.",
+        "Without --journal (or a --config that sets journal.path) it journals into a new directory " +
+            "./flowpic-replay-<UTC time>, never into the live sensor's journal; the summary names it."})
 final class ReplayCommand implements Callable<Integer>
 {
     enum SummaryFormat
@@ -58,6 +60,22 @@ final class ReplayCommand implements Callable<Integer>
         {
             return ExitCodes.CONFIG_ERROR;
         }
+        Path ownJournal = null;
+        try
+        {
+            if (sensorOptions.journal == null && !ReplayJournalDir.configSetsJournalPath(sensorOptions.config))
+            {
+                ownJournal = ReplayJournalDir.create();
+                sensorConfig = sensorConfig.withJournalPath(ownJournal.toString());
+            }
+        }
+        catch (final IOException ex)
+        {
+            err.println("flowpic: cannot create a journal directory for this replay (give one with --journal): " +
+                ex.getMessage());
+            return ExitCodes.CONFIG_ERROR;
+        }
+        final Path journal = Path.of(sensorConfig.journal().path()).toAbsolutePath();
 
         final ReplaySummary result;
         final ReplayPipeline pipeline;
@@ -86,11 +104,19 @@ final class ReplayCommand implements Callable<Integer>
         {
             err.println("flowpic: " + (ex.getCause() instanceof ModelException ? ex.getCause().getMessage() :
                 ex.getMessage()));
+            if (ex.getCause() instanceof ModelException && ownJournal != null)
+            {
+                ReplayJournalDir.removeIfEmpty(ownJournal);
+            }
             return ex.getCause() instanceof ModelException ? ExitCodes.CONFIG_ERROR : ExitCodes.INPUT_ERROR;
         }
         catch (final IOException ex)
         {
             err.println("flowpic: " + ex.getMessage());
+            if (ownJournal != null)
+            {
+                ReplayJournalDir.removeIfEmpty(ownJournal);
+            }
             return ExitCodes.CONFIG_ERROR;
         }
         finally
@@ -105,7 +131,7 @@ final class ReplayCommand implements Callable<Integer>
             }).join();
             PhaseLog.mark("model-closed");
         }
-        print(result, out);
+        print(result, journal, out);
         final long refused = pipeline.counters().journalErrors.get();
         if (refused > 0)
         {
@@ -116,13 +142,15 @@ final class ReplayCommand implements Callable<Integer>
         return pipeline.fileErrors().isEmpty() && refused == 0 ? ExitCodes.OK : ExitCodes.INPUT_ERROR;
     }
 
-    private void print(final ReplaySummary result, final PrintWriter out)
+    private void print(final ReplaySummary result, final Path journal, final PrintWriter out)
     {
         if (summary == SummaryFormat.json)
         {
+            final Map<String, Object> json = new java.util.LinkedHashMap<>(result.toJsonMap());
+            json.put("journal", journal.toString());
             try
             {
-                out.println(new ObjectMapper().writeValueAsString(result.toJsonMap()));
+                out.println(new ObjectMapper().writeValueAsString(json));
             }
             catch (final IOException ex)
             {
@@ -143,6 +171,7 @@ final class ReplayCommand implements Callable<Integer>
         printCounts(out, "labels", result.labels());
         out.printf("seconds            %.3f%n", result.seconds());
         out.printf("throughput         %.0f packets/s%n", result.packetsPerSecond());
+        out.printf("journal            %s%n", journal);
         out.flush();
     }
 
