@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.flowpic.inference.FlowPicClassifier;
 import io.flowpic.inference.ModelException;
 import io.flowpic.sensor.config.SensorConfig;
+import io.flowpic.sensor.pipeline.CaptureTimes;
 import io.flowpic.sensor.pipeline.ModelLocator;
 import io.flowpic.sensor.pipeline.PhaseLog;
 import io.flowpic.sensor.pipeline.ReplayPipeline;
@@ -47,6 +48,11 @@ final class ReplayCommand implements Callable<Integer>
         description = "Summary format: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
     SummaryFormat summary;
 
+    @Option(names = "--continuous",
+        description = "The files are one capture rotated into many (tcpdump -C/-G), given in time order: flows and " +
+            "open blocks carry over from each file into the next. Default: each file is a capture of its own.")
+    boolean continuous;
+
     @Parameters(arity = "1..*", paramLabel = "FILE", description = "Capture files, replayed in order.")
     List<Path> files;
 
@@ -59,6 +65,15 @@ final class ReplayCommand implements Callable<Integer>
         if (sensorConfig == null)
         {
             return ExitCodes.CONFIG_ERROR;
+        }
+        if (continuous)
+        {
+            // Only first packets are read: files out of order are refused before a journal or model is opened.
+            final String outOfOrder = CaptureTimes.outOfOrder(files);
+            if (outOfOrder != null)
+            {
+                throw OptionChecks.fail(spec, outOfOrder);
+            }
         }
         Path ownJournal = null;
         try
@@ -97,7 +112,7 @@ final class ReplayCommand implements Callable<Integer>
         });
         try
         {
-            pipeline = new ReplayPipeline(sensorConfig, model, err);
+            pipeline = new ReplayPipeline(sensorConfig, model, err).continuous(continuous);
             result = pipeline.run(files);
         }
         catch (final ReplayPipeline.PipelineStoppedException ex)
