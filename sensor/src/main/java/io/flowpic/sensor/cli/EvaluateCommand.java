@@ -93,6 +93,7 @@ final class EvaluateCommand implements Callable<Integer>
             err.println("flowpic: " + e.getMessage());
             return ExitCodes.CONFIG_ERROR;
         }
+        io.flowpic.sensor.pipeline.NativeLogs.quiet();
         try (FlowPicClassifier classifier = FlowPicClassifier.load(dir))
         {
             final List<String> labels = classifier.metadata().labels();

@@ -179,6 +179,7 @@ final class TrainCommand implements Callable<Integer>
         final TrainingResult result;
         try
         {
+            io.flowpic.sensor.pipeline.NativeLogs.quiet();
             result = Trainer.train(options);
         }
         catch (final Exception ex)
