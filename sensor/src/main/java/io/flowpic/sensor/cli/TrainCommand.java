@@ -132,6 +132,12 @@ final class TrainCommand implements Callable<Integer>
             throw OptionChecks.fail(spec, "Invalid value for option '--features': " + ex.getMessage());
         }
         shape.validate(spec);
+        // The full net's two stride-5 convolutions and pools leave nothing of a 32x32 picture.
+        if (arch == Arch.full && shape.resolution < 64)
+        {
+            throw OptionChecks.fail(spec, "Invalid value for option '--resolution': --arch full needs 64 or 1500 " +
+                "but was " + shape.resolution);
+        }
         OptionChecks.atLeast(spec, "--epochs", epochs, 1);
         OptionChecks.atLeast(spec, "--batch", batch, 1);
         OptionChecks.atLeast(spec, "--patience", patience, 1);

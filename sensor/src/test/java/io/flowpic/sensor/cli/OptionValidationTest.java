@@ -69,6 +69,7 @@ class OptionValidationTest
         assertUsageError(run(train("--features", "foo")), "--features", "unknown feature 'foo'");
         assertUsageError(run(train("--resolution", "33")), "--resolution", "[32, 64, 1500]", "33");
         assertUsageError(run(train("--block-seconds", "20")), "--block-seconds", "[15, 60]");
+        assertUsageError(run(train("--arch", "full")), "--resolution", "--arch full needs 64 or 1500", "32");
         assertUsageError(run(train("--epochs", "0")), "--epochs", ">= 1");
         assertUsageError(run(train("--val-fraction", "1.5")), "--val-fraction", "1.5");
         assertUsageError(run("train", "--data", "a=" + dir.resolve("a.csv"), "--out", dir.resolve("m").toString()),
