@@ -104,6 +104,15 @@ class OptionValidationTest
     }
 
     @Test
+    void evaluateAndStatCheckTheirOptions()
+    {
+        assertUsageError(run("evaluate", "--data", "a=" + dir.resolve("a.csv"), "--format", "xml"), "--format",
+            "[text, json]", "'xml'");
+        assertUsageError(run("evaluate", "--data", "a=" + dir.resolve("a.csv"), "--batch", "0"), "--batch", ">= 1");
+        assertUsageError(run("stat", "--journal", dir.toString(), "--watch", "-2"), "--watch", ">= 0");
+    }
+
+    @Test
     void renderAndDatasetBuildCheckTheirShape() throws Exception
     {
         final String out = dir.resolve("pics").toString();
