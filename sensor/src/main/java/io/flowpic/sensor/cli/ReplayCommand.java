@@ -121,7 +121,7 @@ final class ReplayCommand implements Callable<Integer>
                 ex.getMessage()));
             if (ex.getCause() instanceof ModelException && ownJournal != null)
             {
-                ReplayJournalDir.removeIfEmpty(ownJournal);
+                ReplayJournalDir.discard(ownJournal);
             }
             return ex.getCause() instanceof ModelException ? ExitCodes.CONFIG_ERROR : ExitCodes.INPUT_ERROR;
         }
@@ -130,7 +130,7 @@ final class ReplayCommand implements Callable<Integer>
             err.println("flowpic: " + ex.getMessage());
             if (ownJournal != null)
             {
-                ReplayJournalDir.removeIfEmpty(ownJournal);
+                ReplayJournalDir.discard(ownJournal);
             }
             return ExitCodes.CONFIG_ERROR;
         }

@@ -70,16 +70,22 @@ final class ReplayJournalDir
         }
     }
 
-    /** A replay that processed nothing leaves no empty directory behind. */
-    static void removeIfEmpty(final Path dir)
+    /**
+     * A replay that processed nothing (bad model, journal that cannot be opened: exit 3) leaves no directory
+     * behind. Only for the directory {@link #create} made in this run, and only once the journal is closed.
+     */
+    static void discard(final Path dir)
     {
-        try
+        try (java.util.stream.Stream<Path> tree = Files.walk(dir))
         {
-            Files.deleteIfExists(dir);
+            for (final Path path : tree.sorted(java.util.Comparator.reverseOrder()).toList())
+            {
+                Files.deleteIfExists(path);
+            }
         }
-        catch (final IOException ex)
+        catch (final IOException | java.io.UncheckedIOException ex)
         {
-            // not empty (the journal was opened) or gone: either way it stays as it is
+            // what remains is an empty journal, harmless
         }
     }
 }

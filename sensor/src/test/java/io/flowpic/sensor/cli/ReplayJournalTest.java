@@ -62,6 +62,25 @@ class ReplayJournalTest
     }
 
     @Test
+    void aReplayThatProcessedNothingLeavesNoDirectory() throws Exception
+    {
+        final Path cwd = Files.createDirectories(dir.resolve("cwd-failed"));
+        final Path model64 = TestModels.write(dir.resolve("model64"), 64, 15, "replay-journal-64");
+        final Process process = new ProcessBuilder(SensorProcess.javaCommand(null, "replay", "--model",
+            model64.toString(), capture.toString())).directory(cwd.toFile())
+            .redirectError(dir.resolve("stderr-failed.txt").toFile()).start();
+        process.getInputStream().readAllBytes();
+        assertTrue(process.waitFor(120, TimeUnit.SECONDS));
+        final String err = Files.readString(dir.resolve("stderr-failed.txt"));
+        assertEquals(ExitCodes.CONFIG_ERROR, process.exitValue(), err);
+        assertTrue(err.contains("resolution 64"), err);
+        try (var entries = Files.list(cwd))
+        {
+            assertEquals(List.of(), entries.toList());
+        }
+    }
+
+    @Test
     void explicitJournalAndConfigJournalPathAreHonouredAndTheTextSummaryNamesIt() throws Exception
     {
         final Path explicit = dir.resolve("explicit");
