@@ -1,6 +1,5 @@
 package io.flowpic.sensor.pipeline;
 
-import com.sun.jna.Function;
 import com.sun.jna.NativeLibrary;
 import org.tensorflow.ConcreteFunction;
 import org.tensorflow.Graph;
@@ -104,8 +103,9 @@ public final class NativeLogs
             {
                 System.err.flush();
                 libc.getFunction("dup2").invokeInt(new Object[] {saved, STDERR});
+                // Even after a failed warm-up: what other threads wrote meanwhile must not be lost.
+                copyBack(capture, System.err);
             }
-            copyBack(capture, System.err);
         }
         catch (final Throwable ex)
         {
@@ -115,7 +115,7 @@ public final class NativeLogs
         {
             if (saved >= 0)
             {
-                close(libc, saved);
+                libc.getFunction("close").invokeInt(new Object[] {saved});
             }
             if (capture != null)
             {
@@ -129,12 +129,6 @@ public final class NativeLogs
                 }
             }
         }
-    }
-
-    private static void close(final NativeLibrary libc, final int fd)
-    {
-        final Function close = libc.getFunction("close");
-        close.invokeInt(new Object[] {fd});
     }
 
     /**

@@ -23,7 +23,10 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * Replays capture files through the sensor's pipeline: the file reader takes the capture thread's
@@ -97,13 +100,13 @@ public final class ReplayPipeline
         final AtomicReference<Throwable> agentError = new AtomicReference<>();
         // A flow agent owns one flow table and packet clock, so a fresh one per file makes each file its own
         // capture; the hand-off and inference agent stay, and inference ends after the last file's agent.
-        final java.util.function.Supplier<FlowAgent> newFlowAgent = () -> new FlowAgent(ring,
+        final Supplier<FlowAgent> newFlowAgent = () -> new FlowAgent(ring,
             config.flowpic().spec(), config.flowTable().maxFlows(),
             TimeUnit.SECONDS.toNanos(config.flowTable().idleTimeoutSeconds()), config.flowTable().maxOpenPackets(),
             handoff, counters, null, true, new BackoffIdleStrategy());
         final AtomicReference<FlowAgent> flowAgentRef = new AtomicReference<>(newFlowAgent.get());
-        final java.util.concurrent.atomic.AtomicBoolean lastFileRead = new java.util.concurrent.atomic.AtomicBoolean();
-        final java.util.function.BooleanSupplier flowsFinished = () -> lastFileRead.get() &&
+        final AtomicBoolean lastFileRead = new AtomicBoolean();
+        final BooleanSupplier flowsFinished = () -> lastFileRead.get() &&
             flowAgentRef.get().isFinished();
 
         // Opening the journal loads Chronicle Queue (seconds of class loading and initialisation on a busy
