@@ -40,6 +40,8 @@ final class BenchCommand
         {
             final PrintWriter err = spec.commandLine().getErr();
             final PrintWriter out = spec.commandLine().getOut();
+            OptionChecks.atLeast(spec, "--packets", packets, 1);
+            OptionChecks.atLeast(spec, "--flows", flows, 1);
             try
             {
                 final CaptureGenerator generator = new CaptureGenerator();

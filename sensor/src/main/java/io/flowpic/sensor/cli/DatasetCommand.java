@@ -135,11 +135,9 @@ final class DatasetCommand
         {
             final PrintWriter err = spec.commandLine().getErr();
             final PrintWriter stdout = spec.commandLine().getOut();
-            if (minPackets < 1 || maxSeconds < 0 || idleSeconds < 1)
-            {
-                err.println("flowpic: --min-packets and --idle-timeout must be >= 1, --max-seconds >= 0");
-                return ExitCodes.USAGE;
-            }
+            OptionChecks.atLeast(spec, "--min-packets", minPackets, 1);
+            OptionChecks.atLeast(spec, "--max-seconds", maxSeconds, 0);
+            OptionChecks.atLeast(spec, "--idle-timeout", idleSeconds, 1);
             final LabelRules rules;
             try
             {
@@ -357,16 +355,9 @@ final class DatasetCommand
         {
             final PrintWriter err = spec.commandLine().getErr();
             final PrintWriter stdout = spec.commandLine().getOut();
-            final FlowPicSpec flowPic;
-            try
-            {
-                flowPic = shape.spec();
-            }
-            catch (final IllegalArgumentException e)
-            {
-                err.println("flowpic: " + e.getMessage());
-                return ExitCodes.USAGE;
-            }
+            shape.validate(spec);
+            OptionChecks.directoryOrAbsent(spec, "--out", out);
+            final FlowPicSpec flowPic = shape.spec();
             final List<Map.Entry<String, Path>> files = new ArrayList<>();
             final List<String> labels = new ArrayList<>();
             for (final String item : data)

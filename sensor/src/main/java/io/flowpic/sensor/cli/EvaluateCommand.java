@@ -38,8 +38,13 @@ final class EvaluateCommand implements Callable<Integer>
         description = "Labelled session file (FlowPic CSV, plain or gzip); LABEL must be one of the model's labels. Repeat.")
     List<String> data;
 
-    @Option(names = "--format", defaultValue = "text", description = "text or json (default: ${DEFAULT-VALUE}).")
-    String format;
+    enum Format
+    {
+        text, json
+    }
+
+    @Option(names = "--format", defaultValue = "text", description = "${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+    Format format;
 
     @Option(names = "--confusion-png", paramLabel = "FILE", description = "Also draw the labelled confusion matrix as PNG.")
     Path confusionPng;
@@ -57,16 +62,8 @@ final class EvaluateCommand implements Callable<Integer>
     {
         final PrintWriter err = spec.commandLine().getErr();
         final PrintWriter out = spec.commandLine().getOut();
-        if (!"text".equalsIgnoreCase(format) && !"json".equalsIgnoreCase(format))
-        {
-            err.println("flowpic: --format must be text or json, got '" + format + "'");
-            return ExitCodes.USAGE;
-        }
-        if (minPackets < 1)
-        {
-            err.println("flowpic: --min-packets must be >= 1: " + minPackets);
-            return ExitCodes.USAGE;
-        }
+        OptionChecks.atLeast(spec, "--min-packets", minPackets, 1);
+        OptionChecks.atLeast(spec, "--batch", batch, 1);
         final List<Map.Entry<String, Path>> files = new ArrayList<>();
         for (final String item : data)
         {
@@ -93,6 +90,7 @@ final class EvaluateCommand implements Callable<Integer>
             err.println("flowpic: " + e.getMessage());
             return ExitCodes.CONFIG_ERROR;
         }
+        io.flowpic.sensor.pipeline.NativeLogs.quiet();
         try (FlowPicClassifier classifier = FlowPicClassifier.load(dir))
         {
             final List<String> labels = classifier.metadata().labels();
@@ -119,7 +117,7 @@ final class EvaluateCommand implements Callable<Integer>
             {
                 err.println("flowpic: skipped " + skipped + " malformed rows");
             }
-            if ("json".equalsIgnoreCase(format))
+            if (format == Format.json)
             {
                 out.println(EvaluationReport.json(evaluation));
             }

@@ -11,6 +11,11 @@ import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -51,7 +56,7 @@ final class JournalCommand
                 return ExitCodes.CONFIG_ERROR;
             }
             final ObjectMapper json = new ObjectMapper();
-            try (JournalReader reader = new JournalReader(dir))
+            try (JournalReader reader = follow ? awaitJournal(dir, err) : open(dir))
             {
                 while (true)
                 {
@@ -69,11 +74,76 @@ final class JournalCommand
                     out.println(format == Format.json ? json.writeValueAsString(toJson(record)) : toText(record));
                 }
             }
+            catch (final AccessDeniedException ex)
+            {
+                err.println("flowpic: " + ex.getReason());
+                return ExitCodes.INPUT_ERROR;
+            }
             catch (final IOException ex)
             {
                 err.println("flowpic: " + ex.getMessage());
                 return ExitCodes.INPUT_ERROR;
             }
+        }
+
+        /**
+         * Like tail -F: a sensor that has not started yet (or a journal directory not yet created) is waited
+         * for, not an error, so a follower can be started before the sensor.
+         */
+        private static JournalReader awaitJournal(final Path dir, final PrintWriter err)
+            throws InterruptedException, IOException
+        {
+            boolean told = false;
+            while (true)
+            {
+                try
+                {
+                    return open(dir);
+                }
+                catch (final AccessDeniedException ex)
+                {
+                    throw ex; // waiting would not help: another user's journal
+                }
+                catch (final IOException ex)
+                {
+                    if (!told)
+                    {
+                        err.println("flowpic: " + ex.getMessage() + "; waiting for it (--follow)");
+                        err.flush();
+                        told = true;
+                    }
+                }
+                Thread.sleep(500);
+            }
+        }
+
+        /**
+         * Opens the journal, telling a journal this user may not read (the service's is flowpic:flowpic, 0750)
+         * from a missing one: both look like "no journal" to the reader, which only sees files it can stat.
+         */
+        static JournalReader open(final Path dir) throws IOException
+        {
+            try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir))
+            {
+                for (final Path entry : entries)
+                {
+                    if (Files.isRegularFile(entry) && !Files.isReadable(entry))
+                    {
+                        throw new AccessDeniedException(entry.toString());
+                    }
+                }
+            }
+            catch (final AccessDeniedException ex)
+            {
+                final String file = dir.toString().equals(ex.getFile()) ? "" : ex.getFile() + ", ";
+                throw new AccessDeniedException(ex.getFile(), null, "permission denied reading the journal at " + dir +
+                    " (" + file + "as user " + System.getProperty("user.name") + ")");
+            }
+            catch (final NoSuchFileException | NotDirectoryException ex)
+            {
+                // the reader's own "no journal at" says it
+            }
+            return new JournalReader(dir);
         }
 
         static Map<String, Object> toJson(final LabelRecord record)

@@ -49,16 +49,10 @@ final class RenderCommand implements Callable<Integer>
     {
         final PrintWriter err = spec.commandLine().getErr();
         final PrintWriter stdout = spec.commandLine().getOut();
-        final FlowPicSpec flowPic;
-        try
-        {
-            flowPic = shape.spec();
-        }
-        catch (final IllegalArgumentException e)
-        {
-            err.println("flowpic: " + e.getMessage());
-            return ExitCodes.USAGE;
-        }
+        shape.validate(spec);
+        OptionChecks.atLeast(spec, "--limit", limit, 0);
+        OptionChecks.directoryOrAbsent(spec, "--out", out);
+        final FlowPicSpec flowPic = shape.spec();
         final int r = shape.resolution;
         final int cells = flowPic.cellsPerImage();
         final int scale = FlowPicImages.scaleFor(r);

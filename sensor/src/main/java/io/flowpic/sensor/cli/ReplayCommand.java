@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.flowpic.inference.FlowPicClassifier;
 import io.flowpic.inference.ModelException;
 import io.flowpic.sensor.config.SensorConfig;
+import io.flowpic.sensor.pipeline.CaptureTimes;
 import io.flowpic.sensor.pipeline.ModelLocator;
 import io.flowpic.sensor.pipeline.PhaseLog;
 import io.flowpic.sensor.pipeline.ReplayPipeline;
@@ -27,7 +28,9 @@ import java.util.concurrent.CompletionException;
 @Command(
     name = "replay",
     mixinStandardHelpOptions = true,
-    description = "Run capture files (pcap, pcapng) through the sensor pipeline and journal a label per flow block.")
+    description = {"Run capture files (pcap, pcapng) through the sensor pipeline and journal a label per flow block.",
+        "Without --journal (or a --config that sets journal.path) it journals into a new directory " +
+            "./flowpic-replay-<UTC time>, never into the live sensor's journal; the summary names it."})
 final class ReplayCommand implements Callable<Integer>
 {
     enum SummaryFormat
@@ -45,6 +48,11 @@ final class ReplayCommand implements Callable<Integer>
         description = "Summary format: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
     SummaryFormat summary;
 
+    @Option(names = "--continuous",
+        description = "The files are one capture rotated into many (tcpdump -C/-G), given in time order: flows and " +
+            "open blocks carry over from each file into the next. Default: each file is a capture of its own.")
+    boolean continuous;
+
     @Parameters(arity = "1..*", paramLabel = "FILE", description = "Capture files, replayed in order.")
     List<Path> files;
 
@@ -58,6 +66,31 @@ final class ReplayCommand implements Callable<Integer>
         {
             return ExitCodes.CONFIG_ERROR;
         }
+        if (continuous)
+        {
+            // Only first packets are read: files out of order are refused before a journal or model is opened.
+            final String outOfOrder = CaptureTimes.outOfOrder(files);
+            if (outOfOrder != null)
+            {
+                throw OptionChecks.fail(spec, outOfOrder);
+            }
+        }
+        Path ownJournal = null;
+        try
+        {
+            if (sensorOptions.journal == null && !ReplayJournalDir.configSetsJournalPath(sensorOptions.config))
+            {
+                ownJournal = ReplayJournalDir.create();
+                sensorConfig = sensorConfig.withJournalPath(ownJournal.toString());
+            }
+        }
+        catch (final IOException ex)
+        {
+            err.println("flowpic: cannot create a journal directory for this replay (give one with --journal): " +
+                ex.getMessage());
+            return ExitCodes.CONFIG_ERROR;
+        }
+        final Path journal = Path.of(sensorConfig.journal().path()).toAbsolutePath();
 
         final ReplaySummary result;
         final ReplayPipeline pipeline;
@@ -79,18 +112,26 @@ final class ReplayCommand implements Callable<Integer>
         });
         try
         {
-            pipeline = new ReplayPipeline(sensorConfig, model, err);
+            pipeline = new ReplayPipeline(sensorConfig, model, err).continuous(continuous);
             result = pipeline.run(files);
         }
         catch (final ReplayPipeline.PipelineStoppedException ex)
         {
             err.println("flowpic: " + (ex.getCause() instanceof ModelException ? ex.getCause().getMessage() :
                 ex.getMessage()));
+            if (ex.getCause() instanceof ModelException && ownJournal != null)
+            {
+                ReplayJournalDir.discard(ownJournal);
+            }
             return ex.getCause() instanceof ModelException ? ExitCodes.CONFIG_ERROR : ExitCodes.INPUT_ERROR;
         }
         catch (final IOException ex)
         {
             err.println("flowpic: " + ex.getMessage());
+            if (ownJournal != null)
+            {
+                ReplayJournalDir.discard(ownJournal);
+            }
             return ExitCodes.CONFIG_ERROR;
         }
         finally
@@ -105,7 +146,7 @@ final class ReplayCommand implements Callable<Integer>
             }).join();
             PhaseLog.mark("model-closed");
         }
-        print(result, out);
+        print(result, journal, out);
         final long refused = pipeline.counters().journalErrors.get();
         if (refused > 0)
         {
@@ -116,13 +157,15 @@ final class ReplayCommand implements Callable<Integer>
         return pipeline.fileErrors().isEmpty() && refused == 0 ? ExitCodes.OK : ExitCodes.INPUT_ERROR;
     }
 
-    private void print(final ReplaySummary result, final PrintWriter out)
+    private void print(final ReplaySummary result, final Path journal, final PrintWriter out)
     {
         if (summary == SummaryFormat.json)
         {
+            final Map<String, Object> json = new java.util.LinkedHashMap<>(result.toJsonMap());
+            json.put("journal", journal.toString());
             try
             {
-                out.println(new ObjectMapper().writeValueAsString(result.toJsonMap()));
+                out.println(new ObjectMapper().writeValueAsString(json));
             }
             catch (final IOException ex)
             {
@@ -143,6 +186,7 @@ final class ReplayCommand implements Callable<Integer>
         printCounts(out, "labels", result.labels());
         out.printf("seconds            %.3f%n", result.seconds());
         out.printf("throughput         %.0f packets/s%n", result.packetsPerSecond());
+        out.printf("journal            %s%n", journal);
         out.flush();
     }
 

@@ -41,6 +41,7 @@ final class RunCommand implements Callable<Integer>
     public Integer call() throws InterruptedException
     {
         final PrintWriter err = spec.commandLine().getErr();
+        OptionChecks.atLeast(spec, "--duration", durationSeconds, 0);
         SensorConfig sensorConfig = sensorOptions.load(err);
         if (sensorConfig == null)
         {

@@ -32,6 +32,7 @@ final class StatCommand implements Callable<Integer>
     {
         final PrintWriter out = spec.commandLine().getOut();
         final PrintWriter err = spec.commandLine().getErr();
+        OptionChecks.atLeast(spec, "--watch", watchSeconds, 0);
         final Path dir = where.resolve(err);
         if (dir == null)
         {

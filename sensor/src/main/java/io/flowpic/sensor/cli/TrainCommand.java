@@ -34,8 +34,47 @@ final class TrainCommand implements Callable<Integer>
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory (must be empty or absent).")
     Path out;
 
-    @Option(names = "--arch", defaultValue = "mini", description = "mini (LeNet-5, R 32/64) or full (original FlowPic net, R 1500).")
-    String arch;
+    /** Lower-case constants: Picocli lists them as the allowed values, as the user types them. */
+    enum Arch
+    {
+        mini(Architecture.MINI), full(Architecture.FULL);
+
+        final Architecture architecture;
+
+        Arch(final Architecture architecture)
+        {
+            this.architecture = architecture;
+        }
+    }
+
+    enum SplitBy
+    {
+        pcap(TrainingOptions.SplitBy.PCAP), source(TrainingOptions.SplitBy.SOURCE);
+
+        final TrainingOptions.SplitBy value;
+
+        SplitBy(final TrainingOptions.SplitBy value)
+        {
+            this.value = value;
+        }
+    }
+
+    enum Monitor
+    {
+        loss(TrainingOptions.Monitor.LOSS), macro_f1(TrainingOptions.Monitor.MACRO_F1);
+
+        final TrainingOptions.Monitor value;
+
+        Monitor(final TrainingOptions.Monitor value)
+        {
+            this.value = value;
+        }
+    }
+
+    @Option(names = "--arch", defaultValue = "mini", paramLabel = "ARCH",
+        description = "${COMPLETION-CANDIDATES}: mini (LeNet-5, R 32/64) or full (original FlowPic net, R 1500) " +
+            "(default: ${DEFAULT-VALUE}).")
+    Arch arch;
 
     @Mixin
     BlockOptions shape;
@@ -58,12 +97,14 @@ final class TrainCommand implements Callable<Integer>
     @Option(names = "--val-fraction", defaultValue = "0.2", description = "Share of groups held out for validation.")
     double valFraction;
 
-    @Option(names = "--split-by", defaultValue = "pcap",
-        description = "Validation groups: pcap (whole captures) or source (pcap_name up to the first '/').")
-    String splitBy;
+    @Option(names = "--split-by", defaultValue = "pcap", paramLabel = "GROUP",
+        description = "Validation groups, ${COMPLETION-CANDIDATES}: pcap (whole captures) or source (pcap_name up to " +
+            "the first '/') (default: ${DEFAULT-VALUE}).")
+    SplitBy splitBy;
 
-    @Option(names = "--monitor", defaultValue = "macro_f1", description = "Early stopping on loss or macro_f1 (default: ${DEFAULT-VALUE}).")
-    String monitor;
+    @Option(names = "--monitor", defaultValue = "macro_f1", paramLabel = "METRIC",
+        description = "Early stopping on ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+    Monitor monitor;
 
     @Option(names = "--patience", defaultValue = "5", description = "Epochs without improvement before stopping.")
     int patience;
@@ -79,6 +120,8 @@ final class TrainCommand implements Callable<Integer>
     {
         final PrintWriter err = spec.commandLine().getErr();
         final PrintWriter out = spec.commandLine().getOut();
+        // Every option is checked before the first file is read: a bad value is a usage error (2), never
+        // something found after minutes of training.
         final Features chosen;
         try
         {
@@ -86,13 +129,29 @@ final class TrainCommand implements Callable<Integer>
         }
         catch (final IllegalArgumentException ex)
         {
-            err.println("flowpic: --features: " + ex.getMessage());
-            return ExitCodes.USAGE;
+            throw OptionChecks.fail(spec, "Invalid value for option '--features': " + ex.getMessage());
         }
+        shape.validate(spec);
+        // The full net's two stride-5 convolutions and pools leave nothing of a 32x32 picture.
+        if (arch == Arch.full && shape.resolution < 64)
+        {
+            throw OptionChecks.fail(spec, "Invalid value for option '--resolution': --arch full needs 64 or 1500 " +
+                "but was " + shape.resolution);
+        }
+        OptionChecks.atLeast(spec, "--epochs", epochs, 1);
+        OptionChecks.atLeast(spec, "--batch", batch, 1);
+        OptionChecks.atLeast(spec, "--patience", patience, 1);
+        OptionChecks.atLeast(spec, "--augment", augment, 0);
+        if (!(valFraction >= 0 && valFraction < 1))
+        {
+            throw OptionChecks.fail(spec, "Invalid value for option '--val-fraction': must be in [0, 1) but was " +
+                valFraction);
+        }
+        OptionChecks.emptyOrAbsentDirectory(spec, "--out", this.out);
         final TrainingOptions options = new TrainingOptions()
             .outputDir(this.out)
             .modelName(name)
-            .architecture("full".equalsIgnoreCase(arch) ? Architecture.FULL : Architecture.MINI)
+            .architecture(arch.architecture)
             .features(chosen)
             .resolution(shape.resolution)
             .blockSeconds(shape.blockSeconds)
@@ -101,24 +160,32 @@ final class TrainCommand implements Callable<Integer>
             .batchSize(batch)
             .seed(seed)
             .validationFraction(valFraction)
-            .splitBy("source".equalsIgnoreCase(splitBy) ? TrainingOptions.SplitBy.SOURCE : TrainingOptions.SplitBy.PCAP)
-            .monitor("loss".equalsIgnoreCase(monitor) ? TrainingOptions.Monitor.LOSS : TrainingOptions.Monitor.MACRO_F1)
+            .splitBy(splitBy.value)
+            .monitor(monitor.value)
             .patience(patience)
             .augmentCopies(augment)
             .skipBadRows(shape.skipBadRows);
+        final java.util.Set<String> labels = new java.util.TreeSet<>();
         for (final String item : data)
         {
             final java.util.Map.Entry<String, Path> entry = DatasetCommand.labelled(item, false);
             if (entry == null)
             {
-                err.println("flowpic: --data expects LABEL=FILE, got '" + item + "'");
-                return ExitCodes.USAGE;
+                throw OptionChecks.fail(spec, "Invalid value for option '--data': expected LABEL=FILE but was '" +
+                    item + "'");
             }
             options.addFile(entry.getKey(), entry.getValue());
+            labels.add(entry.getKey());
+        }
+        if (labels.size() < 2)
+        {
+            throw OptionChecks.fail(spec, "Invalid value for option '--data': need files of at least two labels, got " +
+                labels);
         }
         final TrainingResult result;
         try
         {
+            io.flowpic.sensor.pipeline.NativeLogs.quiet();
             result = Trainer.train(options);
         }
         catch (final Exception ex)

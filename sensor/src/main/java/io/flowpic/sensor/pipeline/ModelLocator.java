@@ -46,6 +46,7 @@ public final class ModelLocator
     public static FlowPicClassifier load(final String path, final FlowPicSpec spec) throws ModelException
     {
         final Path dir = resolve(path);
+        NativeLogs.quiet();
         final FlowPicClassifier classifier = FlowPicClassifier.load(dir);
         final ModelMetadata metadata = classifier.metadata();
         final String where = "model " + dir + " (" + ModelMetadata.FILE_NAME + ")";

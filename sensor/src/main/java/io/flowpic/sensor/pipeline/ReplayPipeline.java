@@ -23,7 +23,10 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * Replays capture files through the sensor's pipeline: the file reader takes the capture thread's
@@ -39,6 +42,7 @@ public final class ReplayPipeline
     private final PrintWriter warnings;
     private final SensorCounters counters = SensorCounters.standalone();
     private final List<String> fileErrors = new ArrayList<>();
+    private boolean continuous;
 
     /** The classifier stays the caller's to close. */
     public ReplayPipeline(final SensorConfig config, final FlowPicClassifier classifier, final PrintWriter warnings)
@@ -58,6 +62,19 @@ public final class ReplayPipeline
         this.config = config;
         this.classifier = classifier;
         this.warnings = warnings;
+    }
+
+    /**
+     * One capture rotated into many files (tcpdump -C/-G): the flow table and packet clock carry over from
+     * each file into the next, and a file that starts before the previous one ended is refused (a file
+     * error). Off by default: then each file is a capture of its own, replayed with a fresh flow table
+     * and clock (open blocks finished at its end), so a file's records do not depend on which files were
+     * given with it or in what order.
+     */
+    public ReplayPipeline continuous(final boolean value)
+    {
+        continuous = value;
+        return this;
     }
 
     /** Files that could not be read as captures, with the reason; the replay went on without them. */
@@ -81,9 +98,16 @@ public final class ReplayPipeline
             config.capture().snapLength());
         final BlockHandoff handoff = new BlockHandoff(inference.queueSize());
         final AtomicReference<Throwable> agentError = new AtomicReference<>();
-        final FlowAgent flowAgent = new FlowAgent(ring, config.flowpic().spec(), config.flowTable().maxFlows(),
+        // A flow agent owns one flow table and packet clock, so a fresh one per file makes each file its own
+        // capture; the hand-off and inference agent stay, and inference ends after the last file's agent.
+        final Supplier<FlowAgent> newFlowAgent = () -> new FlowAgent(ring,
+            config.flowpic().spec(), config.flowTable().maxFlows(),
             TimeUnit.SECONDS.toNanos(config.flowTable().idleTimeoutSeconds()), config.flowTable().maxOpenPackets(),
             handoff, counters, null, true, new BackoffIdleStrategy());
+        final AtomicReference<FlowAgent> flowAgentRef = new AtomicReference<>(newFlowAgent.get());
+        final AtomicBoolean lastFileRead = new AtomicBoolean();
+        final BooleanSupplier flowsFinished = () -> lastFileRead.get() &&
+            flowAgentRef.get().isFinished();
 
         // Opening the journal loads Chronicle Queue (seconds of class loading and initialisation on a busy
         // machine); reading and flow accounting need no journal, so it opens beside them, like the model.
@@ -98,8 +122,9 @@ public final class ReplayPipeline
         });
         try
         {
-            final AgentRunner flowRunner = new AgentRunner(new BackoffIdleStrategy(), agentError::set, null, flowAgent);
-            AgentRunner.startOnThread(flowRunner);
+            final AtomicReference<AgentRunner> flowRunnerRef = new AtomicReference<>(
+                new AgentRunner(new BackoffIdleStrategy(), agentError::set, null, flowAgentRef.get()));
+            AgentRunner.startOnThread(flowRunnerRef.get());
             final AtomicReference<InferenceAgent> inferenceAgentRef = new AtomicReference<>();
             final AtomicReference<AgentRunner> inferenceRunnerRef = new AtomicReference<>();
             final CompletableFuture<Void> inferenceStarted = CompletableFuture.allOf(journalOpened, classifier)
@@ -114,7 +139,7 @@ public final class ReplayPipeline
                 PhaseLog.mark("inference-start");
                 final InferenceAgent agent = new InferenceAgent(classifier.join(), handoff, journalOpened.join(),
                     counters, inference.batchSize(), TimeUnit.MILLISECONDS.toNanos(inference.maxWaitMs()), true,
-                    flowAgent::isFinished, new SystemEpochNanoClock());
+                    flowsFinished, new SystemEpochNanoClock());
                 final AgentRunner runner = new AgentRunner(new BackoffIdleStrategy(), agentError::set, null, agent);
                 inferenceRunnerRef.set(runner);
                 inferenceAgentRef.set(agent);
@@ -134,11 +159,36 @@ public final class ReplayPipeline
                     }
                 };
                 final CaptureFileReader reader = new CaptureFileReader();
-                for (final Path file : files)
+                final long[] times = new long[2]; // first and latest timestamp of the file being read
+                final PacketHandler timed = (linkType, buffer, offset, capturedLength, originalLength, ts) ->
                 {
+                    if (times[0] == Long.MIN_VALUE)
+                    {
+                        times[0] = ts;
+                    }
+                    times[1] = Math.max(times[1], ts);
+                    handler.onPacket(linkType, buffer, offset, capturedLength, originalLength, ts);
+                };
+                Path previous = null;
+                long previousEnd = Long.MIN_VALUE;
+                for (int i = 0; i < files.size(); i++)
+                {
+                    final Path file = files.get(i);
+                    if (continuous && previous != null)
+                    {
+                        final String overlap = CaptureTimes.overlap(reader, previous, previousEnd, file);
+                        if (overlap != null)
+                        {
+                            fileErrors.add(overlap);
+                            warnings.println("error: " + overlap);
+                            continue;
+                        }
+                    }
+                    times[0] = Long.MIN_VALUE;
+                    times[1] = Long.MIN_VALUE;
                     try
                     {
-                        final CaptureReadResult result = reader.read(file, handler);
+                        final CaptureReadResult result = reader.read(file, timed);
                         if (result.warning() != null)
                         {
                             warnings.println("warning: " + result.warning());
@@ -149,18 +199,26 @@ public final class ReplayPipeline
                         fileErrors.add(ex.getMessage());
                         warnings.println("error: " + ex.getMessage());
                     }
+                    if (times[0] != Long.MIN_VALUE)
+                    {
+                        previous = file;
+                        previousEnd = times[1];
+                    }
+                    if (!continuous && i < files.size() - 1)
+                    {
+                        // End this file's capture: its agent finishes every open block. The next file's packets
+                        // must not reach the ring before, or the finished agent would read them.
+                        endCapture(ring, flowAgentRef.get(), agentError, idle);
+                        flowRunnerRef.get().close();
+                        flowAgentRef.set(newFlowAgent.get());
+                        flowRunnerRef.set(new AgentRunner(new BackoffIdleStrategy(), agentError::set, null,
+                            flowAgentRef.get()));
+                        AgentRunner.startOnThread(flowRunnerRef.get());
+                    }
                 }
-                while (!ring.offerEnd())
-                {
-                    failOnAgentError(agentError);
-                    idle.idle();
-                }
+                lastFileRead.set(true);
                 PhaseLog.mark("read-done");
-                while (!flowAgent.isFinished())
-                {
-                    failOnAgentError(agentError);
-                    idle.idle();
-                }
+                endCapture(ring, flowAgentRef.get(), agentError, idle);
                 PhaseLog.mark("flow-done");
                 while (inferenceAgentRef.get() == null || !inferenceAgentRef.get().isFinished())
                 {
@@ -172,8 +230,8 @@ public final class ReplayPipeline
             }
             finally
             {
-                flowAgent.abort(); // no-op when it has finished; else it may be waiting on a full hand-off
-                flowRunner.close();
+                flowAgentRef.get().abort(); // no-op when it has finished; else it may be waiting on a full hand-off
+                flowRunnerRef.get().close();
                 // A model still loading would start its runner after this; wait for the loader.
                 try
                 {
@@ -237,6 +295,23 @@ public final class ReplayPipeline
         opener.setDaemon(true);
         opener.start();
         return opened;
+    }
+
+    /** Offers the end of a capture and waits until the flow agent has finished every open block. */
+    private static void endCapture(final PacketRing ring, final FlowAgent flowAgent,
+        final AtomicReference<Throwable> agentError, final IdleStrategy idle)
+    {
+        idle.reset();
+        while (!ring.offerEnd())
+        {
+            failOnAgentError(agentError);
+            idle.idle();
+        }
+        while (!flowAgent.isFinished())
+        {
+            failOnAgentError(agentError);
+            idle.idle();
+        }
     }
 
     private static Throwable unwrap(final Throwable failure)
