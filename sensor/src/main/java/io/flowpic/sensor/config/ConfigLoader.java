@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.exc.InvalidFormatException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
@@ -164,7 +166,7 @@ public final class ConfigLoader
         }
         catch (final JsonMappingException ex)
         {
-            throw new ConfigException(file + ": bad value for '" + dotted(ex) + "': " + ex.getOriginalMessage());
+            throw new ConfigException(file + ": bad value for '" + dotted(ex) + "': " + plain(ex));
         }
         catch (final JsonProcessingException ex)
         {
@@ -172,6 +174,57 @@ public final class ConfigLoader
         }
         new ConfigValidator(file).validate(config);
         return config;
+    }
+
+    /**
+     * What was wrong, in the config's terms: Jackson's own text names Java types and advises on its settings
+     * (DeserializationFeature, CoercionConfig), none of which an operator can act on.
+     */
+    static String plain(final JsonMappingException ex)
+    {
+        final String message = ex.getOriginalMessage() == null ? "" : ex.getOriginalMessage();
+        final Class<?> type = ex instanceof MismatchedInputException mismatch ? mismatch.getTargetType() : null;
+        final String expected = type == null ? null : expectedText(type);
+        if (message.contains("Cannot map `null`") || message.contains("null value"))
+        {
+            return "must be set" + (expected == null ? "" : " to " + expected);
+        }
+        if (ex instanceof InvalidFormatException format && expected != null)
+        {
+            return "expected " + expected + ", got '" + format.getValue() + "'";
+        }
+        if (expected != null)
+        {
+            final java.util.regex.Matcher value = java.util.regex.Pattern.compile("value \\(([^)]*)\\)").matcher(message);
+            return "expected " + expected + (value.find() ? ", got " + value.group(1) : "");
+        }
+        return message.replaceAll("\\s*\\((set|but could|through reference chain)[^)]*\\)", "")
+            .replace("`", "'");
+    }
+
+    private static String expectedText(final Class<?> type)
+    {
+        if (type == int.class || type == Integer.class || type == long.class || type == Long.class)
+        {
+            return "a whole number";
+        }
+        if (type == boolean.class || type == Boolean.class)
+        {
+            return "true or false";
+        }
+        if (type == String.class)
+        {
+            return "a text value";
+        }
+        if (java.util.List.class.isAssignableFrom(type))
+        {
+            return "a list";
+        }
+        if (java.util.Map.class.isAssignableFrom(type) || type.isRecord())
+        {
+            return "a mapping";
+        }
+        return null;
     }
 
     private static String dotted(final JsonMappingException ex)

@@ -56,6 +56,28 @@ class ExportConfigTest
         fails("export: json:/a\n", "'export' must be a list");
     }
 
+    /** Jackson's Java types and advice about its own settings never reach the operator. */
+    @Test
+    void wrongTypesAreSaidInTheConfigsTerms() throws Exception
+    {
+        for (final String[] c : new String[][] {
+            {"metrics:\n  port: abc\n", "bad value for 'metrics.port': expected a whole number, got 'abc'"},
+            {"capture:\n  snap-length: null\n", "bad value for 'capture.snap-length': must be set to a whole number"},
+            {"flow-table:\n  max-flows: 1.5\n", "bad value for 'flow-table.max-flows': expected a whole number, got '1.5'"},
+            {"metrics:\n  enabled: maybe\n", "bad value for 'metrics.enabled': expected true or false, got 'maybe'"},
+            {"export:\n  - to: json:/a\n    max-files: many\n", "bad value for 'export[0].max-files': expected a whole number"},
+        })
+        {
+            fails(c[0], c[1]);
+            final Path file = dir.resolve("bad.yaml");
+            final String message = assertThrows(ConfigException.class, () -> new ConfigLoader().load(file)).getMessage();
+            for (final String leak : new String[] {"DeserializationConfig", "CoercionConfig", "`", "java.", "Cannot"})
+            {
+                assertTrue(!message.contains(leak), "'" + leak + "' in: " + message);
+            }
+        }
+    }
+
     private void fails(final String yaml, final String... expected) throws Exception
     {
         final Path file = dir.resolve("bad.yaml");

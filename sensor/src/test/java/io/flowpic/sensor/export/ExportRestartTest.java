@@ -82,6 +82,37 @@ class ExportRestartTest
         assertTrue(resent <= 100, "resent " + resent + " records; at most one buffer's worth may be in doubt");
     }
 
+    /** Without --once the exporter follows the journal as another process appends, until SIGTERM (exit 0). */
+    @Test
+    void followsTheJournalUntilSigterm() throws Exception
+    {
+        final Path journal = dir.resolve("journal");
+        TestJournals.append(journal, 0, 10);
+        final Path out = dir.resolve("follow.ndjson");
+        try (SensorProcess exporter = SensorProcess.start(SensorProcess.javaCommand(null, "export", "--journal",
+            journal.toString(), "--to", "json:" + out)))
+        {
+            exporter.awaitOutput("exporting to json:" + out, 60);
+            awaitLines(out, 10);
+            TestJournals.append(journal, 10, 25);
+            awaitLines(out, 35);
+            exporter.signal("TERM");
+            assertEquals(0, exporter.awaitExit(30), exporter.output());
+            assertTrue(exporter.output().contains("35 records sent (0 sent again"), exporter.output());
+        }
+        assertEquals(35, countLines(out));
+    }
+
+    private static void awaitLines(final Path file, final long lines) throws Exception
+    {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!(Files.exists(file) && countLines(file) >= lines) && System.nanoTime() < deadline)
+        {
+            Thread.sleep(50);
+        }
+        assertEquals(lines, countLines(file), "lines in " + file);
+    }
+
     private static long countLines(final Path file) throws Exception
     {
         try (var lines = Files.lines(file))
