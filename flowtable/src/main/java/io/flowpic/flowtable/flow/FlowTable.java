@@ -193,6 +193,10 @@ public final class FlowTable
         {
             clockNanos = timestampNanos;
         }
+        if (ipLength > spec.maxPacketSize())
+        {
+            counters.packetsOversize.incrementRelease();
+        }
         if (size >= growThreshold)
         {
             grow();

@@ -27,6 +27,11 @@ public final class FlowTableCounters
      * binned, so no window of a flow is ever finished twice.
      */
     public final AtomicCounter packetsLate;
+    /**
+     * Packets larger than the FlowPic maximum packet size (binned into the last row): merged GRO/LRO/TSO
+     * packets, jumbo frames, BIG TCP.
+     */
+    public final AtomicCounter packetsOversize;
 
     public FlowTableCounters(final CountersManager counters)
     {
@@ -37,6 +42,7 @@ public final class FlowTableCounters
         packetsOutOfOrder = counters.newCounter("packets_out_of_order");
         cellsDroppedPoolFull = counters.newCounter("cells_dropped_pool_full");
         packetsLate = counters.newCounter("packets_late");
+        packetsOversize = counters.newCounter("packets_oversize");
     }
 
     /** A private counters area, for tools and tests that run a flow table outside the sensor. */

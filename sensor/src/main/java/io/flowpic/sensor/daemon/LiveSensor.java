@@ -4,6 +4,7 @@ import io.flowpic.inference.FlowPicClassifier;
 import io.flowpic.inference.ModelException;
 import io.flowpic.sensor.capture.DefaultInterface;
 import io.flowpic.sensor.capture.LiveCapture;
+import io.flowpic.sensor.capture.OffloadCheck;
 import io.flowpic.sensor.config.ConfigException;
 import io.flowpic.sensor.config.ConfigLoader;
 import io.flowpic.sensor.config.SensorConfig;
@@ -162,6 +163,11 @@ public final class LiveSensor implements AutoCloseable
             sensor.inferenceAgent.modelId(), config.journal().path(),
             sensor.metrics == null ? "metrics off" :
             "metrics http://" + hostPort(config.metrics().bind(), sensor.metrics.boundPort()) + "/metrics");
+        final String offloads = OffloadCheck.warning(sensor.interfaceName);
+        if (offloads != null)
+        {
+            log.println(offloads);
+        }
         log.flush();
         return sensor;
     }

@@ -74,6 +74,9 @@ public final class PrometheusFormatter
         counter(out, "flowpic_packets_late_total",
             "Packets whose block window was already finished when they arrived; not binned, so no window is journaled twice.",
             flows.packetsLate);
+        counter(out, "flowpic_packets_oversize_total",
+            "Packets larger than flowpic.max-packet-size (binned into the last row): GRO/LRO/TSO-merged, jumbo or BIG TCP.",
+            flows.packetsOversize);
 
         gauge(out, "flowpic_flows_active", "Unidirectional flows currently in the flow table.",
             activeFlows.getAsInt());

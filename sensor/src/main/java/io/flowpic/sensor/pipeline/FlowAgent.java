@@ -135,7 +135,7 @@ public final class FlowAgent implements Agent, MessageHandler, BlockListener
         final int linkType = buffer.getInt(index + PacketRing.LINK_TYPE_OFFSET);
         final long timestamp = buffer.getLong(index + PacketRing.TIMESTAMP_OFFSET);
         final DecodeResult result = decoder.decode(linkType, buffer, index + PacketRing.HEADER_LENGTH,
-            length - PacketRing.HEADER_LENGTH, packet);
+            length - PacketRing.HEADER_LENGTH, buffer.getInt(index + PacketRing.ORIGINAL_LENGTH_OFFSET), packet);
         if (result != DecodeResult.OK)
         {
             counters.decodeResults[result.ordinal()].incrementRelease();
