@@ -328,8 +328,11 @@ public final class LiveSensor implements AutoCloseable
             return;
         }
         capture.stop();
-        flowAgent.requestStop();
-        final long deadline = System.nanoTime() + SHUTDOWN_WAIT_NANOS;
+        final long stopStarted = System.nanoTime();
+        // The final flush waits for hand-off slots for most of the budget; the last quarter is for inference
+        // to journal what is then queued. What is left after that is counted as dropped (InferenceAgent.onClose).
+        flowAgent.requestStop(stopStarted + SHUTDOWN_WAIT_NANOS / 4 * 3);
+        final long deadline = stopStarted + SHUTDOWN_WAIT_NANOS;
         while (!inferenceAgent.isFinished() && agentError.get() == null && System.nanoTime() < deadline)
         {
             Thread.sleep(5);
