@@ -82,7 +82,7 @@ public final class LiveSensor implements AutoCloseable
             interfaceName = config.capture().iface();
             interfaceReason = "configured";
         }
-        firstModel = ModelLocator.load(config.model().path(), config.flowpic().spec());
+        firstModel = ModelLocator.load(config.model().path(), config.flowpic().spec(), config.inference().threads());
         JournalWriter journalWriter = null;
         LiveCapture liveCapture = null;
         CountersFile createdCounters = null;
@@ -285,7 +285,8 @@ public final class LiveSensor implements AutoCloseable
                         log.println("flowpic: reload: export: " + ex.getMessage());
                     }
                 }
-                final FlowPicClassifier next = ModelLocator.load(modelPath, config.flowpic().spec());
+                final FlowPicClassifier next = ModelLocator.load(modelPath, config.flowpic().spec(),
+                    config.inference().threads());
                 inferenceAgent.offerModel(next);
                 counters.modelReloadsOk.incrementRelease();
                 log.println("flowpic: reload: model " + next.metadata().modelId() + " loaded from " + modelPath);
