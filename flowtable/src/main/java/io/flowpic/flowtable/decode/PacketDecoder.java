@@ -60,6 +60,7 @@ public final class PacketDecoder
     private final FragmentTable fragments;
     private DirectBuffer buffer;
     private DecodedPacket out;
+    private long wireEnd;
 
     /** @param fragmentTableCapacity datagrams whose first fragment is remembered (rounded up to a power of two). */
     public PacketDecoder(final int fragmentTableCapacity)
@@ -75,7 +76,23 @@ public final class PacketDecoder
     public DecodeResult decode(
         final int linkType, final DirectBuffer buffer, final int offset, final int capturedLength, final DecodedPacket out)
     {
+        return decode(linkType, buffer, offset, capturedLength, capturedLength, out);
+    }
+
+    /**
+     * Decodes one captured frame whose wire length ({@code originalLength}, the capture header's) may exceed what
+     * was captured. Never throws on any input bytes and allocates nothing.
+     *
+     * @return {@link DecodeResult#OK} when {@code out} holds the flow of the packet, otherwise why not.
+     */
+    public DecodeResult decode(
+        final int linkType, final DirectBuffer buffer, final int offset, final int capturedLength,
+        final int originalLength, final DecodedPacket out)
+    {
         out.reset();
+        // Where the frame ended on the wire: an IP header stating no length (TSO, BIG TCP) is sized from here,
+        // not from the snap-length cut.
+        wireEnd = (long)offset + Math.max(capturedLength, originalLength);
         if (buffer == null || offset < 0 || capturedLength <= 0 || offset >= buffer.capacity())
         {
             return TRUNCATED_LINK_HEADER;
@@ -93,6 +110,12 @@ public final class PacketDecoder
             this.buffer = null;
             this.out = null;
         }
+    }
+
+    /** Bytes from {@code pos} to the end of the frame on the wire. */
+    private int wireLength(final int pos)
+    {
+        return (int)Math.min(Integer.MAX_VALUE, wireEnd - pos);
     }
 
     private DecodeResult link(final int linkType, final int pos, final int end)
@@ -368,9 +391,10 @@ public final class PacketDecoder
             return BAD_IP_HEADER_LENGTH;
         }
         final int statedLength = u16(pos + 2);
-        // 0 is what a sender-side capture of a segmentation-offloaded (TSO) packet shows; like Wireshark,
-        // take the captured size rather than drop real data of a live flow.
-        final int totalLength = statedLength == 0 ? end - pos : statedLength;
+        // 0 is what a sender-side capture of a segmentation-offloaded (TSO) or BIG TCP packet shows; like
+        // Wireshark, take the frame's size rather than drop real data of a live flow: its wire size, since the
+        // captured bytes stop at the snap length.
+        final int totalLength = statedLength == 0 ? wireLength(pos) : statedLength;
         if (totalLength < headerLength)
         {
             return BAD_IP_TOTAL_LENGTH;
@@ -428,7 +452,8 @@ public final class PacketDecoder
         final long srcLo = buffer.getLong(pos + 16, ByteOrder.BIG_ENDIAN);
         final long dstHi = buffer.getLong(pos + 24, ByteOrder.BIG_ENDIAN);
         final long dstLo = buffer.getLong(pos + 32, ByteOrder.BIG_ENDIAN);
-        final int ipLength = payloadLength == 0 ? end - pos : payloadLength + 40;
+        // 0: a jumbogram (BIG TCP) or an offloaded packet; its wire size, as for IPv4.
+        final int ipLength = payloadLength == 0 ? wireLength(pos) : payloadLength + 40;
 
         out.ipVersion = 6;
         out.srcHi = srcHi;

@@ -18,7 +18,8 @@ import java.nio.ByteBuffer;
  * Blocks are aligned to each flow's first packet and do not overlap. A block finishes when the
  * clock passes its end (any packet or a sweep can move the clock), when its flow goes idle, or at
  * {@link #flushAll()}; the same-flow case is also decided on arrival, so results do not depend on
- * when a sweep runs.
+ * when a sweep runs. A packet whose window already finished is counted as late and not binned, so no
+ * window of a flow is finished twice, whenever the sweep ran.
  */
 public final class FlowTable
 {
@@ -192,6 +193,10 @@ public final class FlowTable
         {
             clockNanos = timestampNanos;
         }
+        if (ipLength > spec.maxPacketSize())
+        {
+            counters.packetsOversize.incrementRelease();
+        }
         if (size >= growThreshold)
         {
             grow();
@@ -270,6 +275,15 @@ public final class FlowTable
         final long blockNanos = spec.blockNanos();
         int packets = slots.getInt(offset + BLOCK_PACKETS);
         long blockStart = slots.getLong(offset + BLOCK_START);
+        // BLOCK_START only moves forward: the open window's start, or the end of the last finished one. Every
+        // window before it was finished (or passed empty), so binning this packet would either finish a window
+        // twice or put it in a window it does not belong to. Packets before the first one belong to window 0
+        // while it is open (BLOCK_START == FIRST_SEEN).
+        if (timestampNanos < blockStart && blockStart != slots.getLong(offset + FIRST_SEEN))
+        {
+            counters.packetsLate.incrementRelease();
+            return;
+        }
         if (packets > 0 && timestampNanos >= blockStart + blockNanos)
         {
             finishBlock(offset);
@@ -359,6 +373,8 @@ public final class FlowTable
         slots.putInt(offset + HEAD_CHUNK, PacketCellPool.NONE);
         slots.putInt(offset + TAIL_CHUNK, PacketCellPool.NONE);
         slots.putInt(offset + RECORDED, 0);
+        // The window is done: later packets of it are late (see addPacket), never a second block.
+        slots.putLong(offset + BLOCK_START, block.endNanos);
         listener.onBlockFinished(block, packets >= spec.minPackets());
     }
 

@@ -22,6 +22,16 @@ public final class FlowTableCounters
     public final AtomicCounter flowsClosedIdle;
     public final AtomicCounter packetsOutOfOrder;
     public final AtomicCounter cellsDroppedPoolFull;
+    /**
+     * Packets whose block window was already finished (journaled or counted too small) when they arrived: not
+     * binned, so no window of a flow is ever finished twice.
+     */
+    public final AtomicCounter packetsLate;
+    /**
+     * Packets larger than the FlowPic maximum packet size (binned into the last row): merged GRO/LRO/TSO
+     * packets, jumbo frames, BIG TCP.
+     */
+    public final AtomicCounter packetsOversize;
 
     public FlowTableCounters(final CountersManager counters)
     {
@@ -31,6 +41,8 @@ public final class FlowTableCounters
         flowsClosedIdle = counters.newCounter("flows_closed_idle");
         packetsOutOfOrder = counters.newCounter("packets_out_of_order");
         cellsDroppedPoolFull = counters.newCounter("cells_dropped_pool_full");
+        packetsLate = counters.newCounter("packets_late");
+        packetsOversize = counters.newCounter("packets_oversize");
     }
 
     /** A private counters area, for tools and tests that run a flow table outside the sensor. */

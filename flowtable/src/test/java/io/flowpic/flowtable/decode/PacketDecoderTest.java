@@ -473,6 +473,29 @@ class PacketDecoderTest
     }
 
     @Test
+    void aZeroIpLengthCutByTheSnapLengthUsesTheWireLength()
+    {
+        // BIG TCP / TSO: no length in the IP header, 9,000 bytes on the wire, 96 captured.
+        final byte[] v4 = ethernet(0x0800, ipv4(6, tcp(40000, 443, 9000 - 40)));
+        v4[14 + 2] = 0;
+        v4[14 + 3] = 0;
+        final UnsafeBuffer buffer = new UnsafeBuffer(new byte[v4.length + 7]);
+        buffer.putBytes(7, v4);
+        assertEquals(DecodeResult.OK, decoder.decode(LinkType.ETHERNET, buffer, 7, 96, v4.length, out));
+        assertV4Tcp(9000);
+        final byte[] v6 = ipv6(17, udp(5353, 53, 9000 - 48));
+        v6[4] = 0;
+        v6[5] = 0;
+        assertEquals(DecodeResult.OK, decoder.decode(LinkType.RAW, new UnsafeBuffer(v6), 0, 128, v6.length, out));
+        assertEquals(v6.length, out.ipLength);
+        // A stated length wins over the wire length (Ethernet padding, trailers).
+        final byte[] padded = ethernet(0x0800, ipv4(6, tcp(40000, 443, 100)));
+        assertEquals(DecodeResult.OK, decoder.decode(LinkType.ETHERNET, new UnsafeBuffer(padded), 0, 60,
+            padded.length + 4, out));
+        assertV4Tcp(140);
+    }
+
+    @Test
     void malformedReasons()
     {
         assertEquals(DecodeResult.TRUNCATED_LINK_HEADER, decode(LinkType.ETHERNET, zeros(13)));

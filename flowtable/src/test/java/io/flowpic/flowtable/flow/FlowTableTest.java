@@ -145,6 +145,89 @@ class FlowTableTest
     }
 
     @Test
+    void aLatePacketAfterASweepFinishedItsWindowIsCountedNotReopened()
+    {
+        final FlowTable table = table(32, 15, 1, 16);
+        packet(table, 1000, 100, T0);
+        packet(table, 1000, 100, T0 + 5 * S);
+        table.expire(T0 + 16 * S);                           // window [T0, T0+15) finished by the sweep
+        packet(table, 1000, 700, T0 + 10 * S);               // late: its window was already journaled
+        packet(table, 1000, 100, T0 + 20 * S);               // next window: binned as usual
+        table.flushAll();
+
+        assertEquals(2, listener.qualified.size());
+        assertEquals(T0, listener.qualified.get(0).startNanos);
+        assertEquals(2, listener.qualified.get(0).packets);
+        assertEquals(T0 + 15 * S, listener.qualified.get(1).startNanos);
+        assertEquals(1, listener.qualified.get(1).packets);
+        assertEquals(100, listener.qualified.get(1).bytes);
+        assertEquals(1, counters.packetsLate.get());
+    }
+
+    @Test
+    void aLatePacketAfterTheNextWindowOpenedIsCountedNotBinnedIntoIt()
+    {
+        final FlowTable table = table(32, 15, 1, 16);
+        packet(table, 1000, 100, T0);
+        packet(table, 1000, 100, T0 + 16 * S);               // finishes [T0, T0+15) on arrival
+        packet(table, 1000, 700, T0 + 14 * S);               // late, whether or not a sweep ran
+        packet(table, 1000, 700, T0 - S);                    // before the flow's first packet: late too
+        table.flushAll();
+
+        assertEquals(2, listener.qualified.size());
+        assertEquals(1, listener.qualified.get(0).packets);
+        assertEquals(T0 + 15 * S, listener.qualified.get(1).startNanos);
+        assertEquals(1, listener.qualified.get(1).packets);
+        assertEquals(100, listener.qualified.get(1).bytes);
+        assertEquals(2, counters.packetsLate.get());
+        assertEquals(2, counters.packetsOutOfOrder.get());
+    }
+
+    @Test
+    void anEarlyPacketWhileTheFirstWindowIsOpenStillCountsInIt()
+    {
+        final FlowTable table = table(32, 15, 1, 16);
+        packet(table, 1000, 100, T0 + S);
+        packet(table, 1000, 100, T0);                        // before first-seen, window not finished: column 0
+        table.flushAll();
+
+        assertEquals(1, listener.qualified.size());
+        assertEquals(2, listener.qualified.get(0).packets);
+        assertEquals(0, counters.packetsLate.get());
+    }
+
+    @Test
+    void noTwoBlocksOfAFlowShareAStartWhateverTheSweepTiming()
+    {
+        final Random random = new Random(42);
+        for (int round = 0; round < 50; round++)
+        {
+            final RecordingListener blocks = new RecordingListener();
+            final FlowTable table = new FlowTable(new FlowPicSpec(32, 15, 1500, 1), 16, 60 * S, 1 << 16,
+                new FlowTableCounters(FlowTableCounters.standaloneCountersManager(16)), blocks);
+            long clock = T0;
+            for (int i = 0; i < 400; i++)
+            {
+                clock += random.nextInt(500) * 1_000_000L;
+                // a third of the packets arrive up to 20 s late
+                final long t = random.nextInt(3) == 0 ? clock - random.nextInt(20_000) * 1_000_000L : clock;
+                packet(table, 1000 + random.nextInt(3), 100, t);
+                if (random.nextInt(10) == 0)
+                {
+                    table.expire(clock);
+                }
+            }
+            table.flushAll();
+            final Map<String, Integer> starts = new HashMap<>();
+            for (final FlowPicBlock b : blocks.all())
+            {
+                final String key = b.srcPort + "@" + b.startNanos;
+                assertEquals(null, starts.put(key, b.packets), "round " + round + ": two blocks for " + key);
+            }
+        }
+    }
+
+    @Test
     void idleFlowsAreClosedAndARestartedFlowGetsANewGrid()
     {
         final FlowTable table = table(32, 15, 1, 16);

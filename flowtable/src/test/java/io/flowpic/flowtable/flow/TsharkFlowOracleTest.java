@@ -133,8 +133,15 @@ class TsharkFlowOracleTest
             if (decoder.decode(linkType, buffer, offset, capturedLength, packet) == DecodeResult.OK &&
                 !packet.attributedFragment)
             {
+                final long late = counters.packetsLate.get();
                 table.onPacket(packet.ipVersion, packet.protocol, packet.srcHi, packet.srcLo, packet.dstHi,
                     packet.dstLo, packet.srcPort, packet.dstPort, packet.ipLength, ts);
+                if (counters.packetsLate.get() != late)
+                {
+                    // Late (its window had finished): counted, not binned, but still a packet of its flow.
+                    counts.merge(key(packet.ipVersion, packet.protocol, packet.srcHi, packet.srcLo, packet.srcPort,
+                        packet.dstHi, packet.dstLo, packet.dstPort), 1L, Long::sum);
+                }
             }
         });
         table.flushAll();

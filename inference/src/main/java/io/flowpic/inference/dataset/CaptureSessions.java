@@ -122,7 +122,7 @@ public final class CaptureSessions
                     return;
                 }
                 packetsRead++;
-                final DecodeResult r = decoder.decode(linkType, buffer, offset, capturedLength, packet);
+                final DecodeResult r = decoder.decode(linkType, buffer, offset, capturedLength, originalLength, packet);
                 if (r != DecodeResult.OK)
                 {
                     notDecoded.merge(r, 1L, Long::sum);

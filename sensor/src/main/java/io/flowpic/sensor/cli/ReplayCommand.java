@@ -101,7 +101,8 @@ final class ReplayCommand implements Callable<Integer>
             try
             {
                 PhaseLog.mark("model-load-start");
-                final FlowPicClassifier loaded = ModelLocator.load(loadConfig.model().path(), loadConfig.flowpic().spec());
+                final FlowPicClassifier loaded = ModelLocator.load(loadConfig.model().path(),
+                    loadConfig.flowpic().spec(), loadConfig.inference().threads());
                 PhaseLog.mark("model-ready");
                 return loaded;
             }

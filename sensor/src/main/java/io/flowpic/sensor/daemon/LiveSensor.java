@@ -4,6 +4,7 @@ import io.flowpic.inference.FlowPicClassifier;
 import io.flowpic.inference.ModelException;
 import io.flowpic.sensor.capture.DefaultInterface;
 import io.flowpic.sensor.capture.LiveCapture;
+import io.flowpic.sensor.capture.OffloadCheck;
 import io.flowpic.sensor.config.ConfigException;
 import io.flowpic.sensor.config.ConfigLoader;
 import io.flowpic.sensor.config.SensorConfig;
@@ -81,7 +82,7 @@ public final class LiveSensor implements AutoCloseable
             interfaceName = config.capture().iface();
             interfaceReason = "configured";
         }
-        firstModel = ModelLocator.load(config.model().path(), config.flowpic().spec());
+        firstModel = ModelLocator.load(config.model().path(), config.flowpic().spec(), config.inference().threads());
         JournalWriter journalWriter = null;
         LiveCapture liveCapture = null;
         CountersFile createdCounters = null;
@@ -162,6 +163,11 @@ public final class LiveSensor implements AutoCloseable
             sensor.inferenceAgent.modelId(), config.journal().path(),
             sensor.metrics == null ? "metrics off" :
             "metrics http://" + hostPort(config.metrics().bind(), sensor.metrics.boundPort()) + "/metrics");
+        final String offloads = OffloadCheck.warning(sensor.interfaceName);
+        if (offloads != null)
+        {
+            log.println(offloads);
+        }
         log.flush();
         return sensor;
     }
@@ -279,7 +285,8 @@ public final class LiveSensor implements AutoCloseable
                         log.println("flowpic: reload: export: " + ex.getMessage());
                     }
                 }
-                final FlowPicClassifier next = ModelLocator.load(modelPath, config.flowpic().spec());
+                final FlowPicClassifier next = ModelLocator.load(modelPath, config.flowpic().spec(),
+                    config.inference().threads());
                 inferenceAgent.offerModel(next);
                 counters.modelReloadsOk.incrementRelease();
                 log.println("flowpic: reload: model " + next.metadata().modelId() + " loaded from " + modelPath);
@@ -322,8 +329,11 @@ public final class LiveSensor implements AutoCloseable
             return;
         }
         capture.stop();
-        flowAgent.requestStop();
-        final long deadline = System.nanoTime() + SHUTDOWN_WAIT_NANOS;
+        final long stopStarted = System.nanoTime();
+        // The final flush waits for hand-off slots for most of the budget; the last quarter is for inference
+        // to journal what is then queued. What is left after that is counted as dropped (InferenceAgent.onClose).
+        flowAgent.requestStop(stopStarted + SHUTDOWN_WAIT_NANOS / 4 * 3);
+        final long deadline = stopStarted + SHUTDOWN_WAIT_NANOS;
         while (!inferenceAgent.isFinished() && agentError.get() == null && System.nanoTime() < deadline)
         {
             Thread.sleep(5);

@@ -71,6 +71,12 @@ public final class PrometheusFormatter
             "Well-formed packets with nothing to classify, by reason.", false);
         counter(out, "flowpic_packets_out_of_order_total",
             "Packets timestamped earlier than the previous packet of their flow.", flows.packetsOutOfOrder);
+        counter(out, "flowpic_packets_late_total",
+            "Packets whose block window was already finished when they arrived; not binned, so no window is journaled twice.",
+            flows.packetsLate);
+        counter(out, "flowpic_packets_oversize_total",
+            "Packets larger than flowpic.max-packet-size (binned into the last row): GRO/LRO/TSO-merged, jumbo or BIG TCP.",
+            flows.packetsOversize);
 
         gauge(out, "flowpic_flows_active", "Unidirectional flows currently in the flow table.",
             activeFlows.getAsInt());

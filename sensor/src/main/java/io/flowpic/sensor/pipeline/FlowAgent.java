@@ -49,6 +49,8 @@ public final class FlowAgent implements Agent, MessageHandler, BlockListener
     private long lastLiveSweepNanos;
     private volatile boolean finished;
     private volatile boolean stopRequested;
+    /** System.nanoTime() until which the shutdown flush waits for hand-off slots. */
+    private volatile long stopDeadlineNanos;
     private volatile boolean aborted;
 
     /**
@@ -135,7 +137,7 @@ public final class FlowAgent implements Agent, MessageHandler, BlockListener
         final int linkType = buffer.getInt(index + PacketRing.LINK_TYPE_OFFSET);
         final long timestamp = buffer.getLong(index + PacketRing.TIMESTAMP_OFFSET);
         final DecodeResult result = decoder.decode(linkType, buffer, index + PacketRing.HEADER_LENGTH,
-            length - PacketRing.HEADER_LENGTH, packet);
+            length - PacketRing.HEADER_LENGTH, buffer.getInt(index + PacketRing.ORIGINAL_LENGTH_OFFSET), packet);
         if (result != DecodeResult.OK)
         {
             counters.decodeResults[result.ordinal()].incrementRelease();
@@ -172,12 +174,15 @@ public final class FlowAgent implements Agent, MessageHandler, BlockListener
             return;
         }
         FlowPicBlock slot = handoff.claim();
-        if (slot == null && waitWhenFull)
+        // Live, a full hand-off drops so capture never waits; once stopping, capture has stopped and the
+        // shutdown flush (every open block at once) waits for inference, until the stop deadline.
+        final boolean stopping = stopRequested;
+        if (slot == null && (waitWhenFull || stopping))
         {
             backPressureIdle.reset();
             while ((slot = handoff.claim()) == null)
             {
-                if (aborted)
+                if (aborted || (stopping && !waitWhenFull && System.nanoTime() - stopDeadlineNanos >= 0))
                 {
                     counters.blocksDropped.incrementRelease();
                     return;
@@ -205,9 +210,14 @@ public final class FlowAgent implements Agent, MessageHandler, BlockListener
         aborted = true;
     }
 
-    /** Live shutdown: once the ring is empty, finish every open block and stop. */
-    public void requestStop()
+    /**
+     * Live shutdown (capture has stopped): once the ring is empty, finish every open block and stop. Blocks
+     * wait for a hand-off slot until {@code deadlineNanos} ({@link System#nanoTime()}); after it, those that
+     * find none are counted as dropped.
+     */
+    public void requestStop(final long deadlineNanos)
     {
+        stopDeadlineNanos = deadlineNanos;
         stopRequested = true;
     }
 

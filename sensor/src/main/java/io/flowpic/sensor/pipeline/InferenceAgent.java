@@ -256,6 +256,15 @@ public final class InferenceAgent implements Agent
         return finished;
     }
 
+    /** Stopped before the hand-off ran dry (shutdown deadline): what was never journaled is counted as dropped. */
+    public void onClose()
+    {
+        if (!finished)
+        {
+            counters.blocksDropped.getAndAddRelease(batchCount + handoff.pendingCount());
+        }
+    }
+
     /** Closes a model that was swapped in (the first one stays its creator's to close). */
     public void closeSwappedModel()
     {

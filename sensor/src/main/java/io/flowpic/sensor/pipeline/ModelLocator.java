@@ -42,12 +42,17 @@ public final class ModelLocator
         return dir;
     }
 
-    /** Loads the model and refuses it when it was made for another FlowPic shape than the config's. */
-    public static FlowPicClassifier load(final String path, final FlowPicSpec spec) throws ModelException
+    /**
+     * Loads the model and refuses it when it was made for another FlowPic shape than the config's. TensorFlow's
+     * intra-op and inter-op pools get {@code threads} threads each (inference.threads): by default they take
+     * every core, which the capture and flow threads need.
+     */
+    public static FlowPicClassifier load(final String path, final FlowPicSpec spec, final int threads)
+        throws ModelException
     {
         final Path dir = resolve(path);
         NativeLogs.quiet();
-        final FlowPicClassifier classifier = FlowPicClassifier.load(dir);
+        final FlowPicClassifier classifier = FlowPicClassifier.load(dir, threads);
         final ModelMetadata metadata = classifier.metadata();
         final String where = "model " + dir + " (" + ModelMetadata.FILE_NAME + ")";
         String mismatch = null;

@@ -22,8 +22,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A flood at tcpreplay's top speed into a sensor with a tiny flow table and inference queue: capture
- * goes on, the table refuses new flows and the queue drops blocks, each with a counter, and the
- * counters add up. (bench/overload.sh runs the minute-long version and measures RSS.)
+ * goes on and the table refuses new flows, with a counter, the shutdown flush waits for the small queue
+ * rather than dropping, and the counters add up. (bench/overload.sh runs the minute-long version and measures RSS.)
  */
 class LiveOverloadTest
 {
@@ -84,7 +84,8 @@ class LiveOverloadTest
                     "every captured packet is decoded or counted by reason");
                 assertEquals(1000, c.flowTable.flowsCreated.get(), "the table held its 1,000 flows, no more");
                 assertTrue(c.flowTable.packetsRejectedTableFull.get() > 0, "new flows beyond it are refused");
-                assertTrue(c.blocksDropped.get() > 0, "a 16-block queue cannot take 1,000 blocks at once");
+                // The 1,000 blocks are still open at the stop; the final flush waits for the 16-block queue.
+                assertEquals(0, c.blocksDropped.get(), "shutdown classifies every open block that qualifies");
                 assertEquals(c.blocksQueued.get(), c.blocksClassified.get(),
                     "every queued block was classified and journaled");
                 assertEquals(c.blocksClassified.get(), c.journalRecords.get());

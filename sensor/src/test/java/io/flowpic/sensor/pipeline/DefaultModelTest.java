@@ -32,7 +32,8 @@ class DefaultModelTest
         assertEquals("default", config.model().path());
         final Path resolved = ModelLocator.resolve("default");
         assertTrue(Files.isRegularFile(resolved.resolve("saved_model.pb")), resolved.toString());
-        try (FlowPicClassifier classifier = ModelLocator.load("default", config.flowpic().spec()))
+        try (FlowPicClassifier classifier = ModelLocator.load("default", config.flowpic().spec(),
+            config.inference().threads()))
         {
             assertEquals(config.flowpic().resolution(), classifier.metadata().resolution());
             assertEquals(config.flowpic().blockSeconds(), classifier.metadata().blockSeconds());

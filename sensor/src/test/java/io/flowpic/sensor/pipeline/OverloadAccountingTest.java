@@ -6,7 +6,14 @@ import io.flowpic.flowtable.flow.FlowPicSpec;
 import org.agrona.concurrent.NoOpIdleStrategy;
 import org.agrona.concurrent.SystemEpochNanoClock;
 import org.agrona.concurrent.UnsafeBuffer;
+import io.flowpic.inference.FlowPicClassifier;
+import io.flowpic.sensor.journal.JournalWriter;
+import io.flowpic.sensor.testing.TestModels;
+import net.openhft.chronicle.queue.RollCycles;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -47,7 +54,7 @@ class OverloadAccountingTest
         assertTrue(ring.offer(LinkType.RAW, broken, 0, 4, 4, T0));
         offered++;
         agent.doWork();
-        agent.requestStop();
+        agent.requestStop(System.nanoTime()); // no time left to wait for inference
         for (int i = 0; i < 10 && !agent.isFinished(); i++)
         {
             agent.doWork();
@@ -65,6 +72,84 @@ class OverloadAccountingTest
         assertEquals(2, counters.blocksQueued.get());
         assertEquals(3, counters.blocksDropped.get(), "the hand-off holds 2; the other 3 blocks are counted drops");
         assertEquals(2, handoff.pendingCount());
+    }
+
+    @Test
+    void theShutdownFlushWaitsForInferenceUntilTheStopDeadline() throws Exception
+    {
+        for (final boolean inferenceRuns : new boolean[] {true, false})
+        {
+            final SensorCounters counters = SensorCounters.standalone();
+            final PacketRing ring = new PacketRing(1 << 20, 256);
+            final BlockHandoff handoff = new BlockHandoff(2);
+            final FlowAgent agent = new FlowAgent(ring, FlowPicSpec.defaults(), 1024, 60_000_000_000L, 100_000,
+                handoff, counters, new SystemEpochNanoClock(), false, new NoOpIdleStrategy());
+            for (int flow = 0; flow < 50; flow++)
+            {
+                for (int i = 0; i < 12; i++)
+                {
+                    final UnsafeBuffer packet = udp(flow, 100 + i);
+                    assertTrue(ring.offer(LinkType.RAW, packet, 0, packet.capacity(), packet.capacity(), T0 + i));
+                }
+            }
+            final Thread inference = new Thread(() ->
+            {
+                while (!agent.isFinished() || handoff.pendingCount() > 0)
+                {
+                    final var block = handoff.poll();
+                    if (block != null)
+                    {
+                        handoff.release(block);
+                    }
+                    Thread.onSpinWait();
+                }
+            });
+            if (inferenceRuns)
+            {
+                inference.start();
+            }
+            // Stop requested before the agent has read the ring (capture stopped with packets in flight).
+            final long started = System.nanoTime();
+            agent.requestStop(started + 300_000_000L);
+            while (!agent.isFinished())
+            {
+                agent.doWork();
+                assertTrue(System.nanoTime() - started < 10_000_000_000L, "the flush must end at the deadline");
+            }
+            inference.join(10_000);
+            if (inferenceRuns)
+            {
+                assertEquals(50, counters.blocksQueued.get(), "every block waited for its slot");
+                assertEquals(0, counters.blocksDropped.get());
+            }
+            else
+            {
+                assertTrue(System.nanoTime() - started >= 300_000_000L, "waited until the deadline");
+                assertEquals(2, counters.blocksQueued.get());
+                assertEquals(48, counters.blocksDropped.get(), "after the deadline, the rest are counted drops");
+            }
+        }
+    }
+
+    @Test
+    void blocksStillQueuedWhenInferenceIsStoppedAreCountedAsDropped(@TempDir final Path dir) throws Exception
+    {
+        final SensorCounters counters = SensorCounters.standalone();
+        final BlockHandoff handoff = new BlockHandoff(8);
+        for (int i = 0; i < 3; i++)
+        {
+            handoff.publish(handoff.claim());
+        }
+        final Path model = TestModels.write(dir.resolve("model"), 32, 15, "close-fixed");
+        try (FlowPicClassifier classifier = FlowPicClassifier.load(model);
+            JournalWriter journal = new JournalWriter(dir.resolve("journal"), RollCycles.FAST_HOURLY))
+        {
+            final InferenceAgent agent = new InferenceAgent(classifier, handoff, journal, counters, 64,
+                1_000_000_000L, false, () -> false, new SystemEpochNanoClock());
+            agent.onClose(); // the shutdown deadline passed before it got to them
+            assertEquals(3, counters.blocksDropped.get());
+            assertEquals(0, counters.journalRecords.get());
+        }
     }
 
     @Test
