@@ -51,7 +51,7 @@ public final class ModelLocator
         throws ModelException
     {
         final Path dir = resolve(path);
-        NativeLogs.quiet();
+        NativeLogs.quiet(threads);
         final FlowPicClassifier classifier = FlowPicClassifier.load(dir, threads);
         final ModelMetadata metadata = classifier.metadata();
         final String where = "model " + dir + " (" + ModelMetadata.FILE_NAME + ")";

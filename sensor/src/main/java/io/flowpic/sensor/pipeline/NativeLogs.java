@@ -56,6 +56,16 @@ public final class NativeLogs
     /** Idempotent; call before the first TensorFlow use. Never fails: at worst the chatter stays. */
     public static synchronized void quiet()
     {
+        quiet(0);
+    }
+
+    /**
+     * @param threads the intra-op and inter-op pool size of the warm-up session (0 = TensorFlow's default, every
+     *                core): TensorFlow's global pools take the size of the first session that asks, so the warm-up
+     *                must ask for what the model's session will (inference.threads).
+     */
+    public static synchronized void quiet(final int threads)
+    {
         if (done)
         {
             return;
@@ -97,7 +107,7 @@ public final class NativeLogs
             }
             try
             {
-                warmUp();
+                warmUp(threads);
             }
             finally
             {
@@ -135,9 +145,10 @@ public final class NativeLogs
      * The smallest run of a graph that calls a function, as a SavedModel does: loads TensorFlow and runs its
      * function optimisation passes, which log their one-time notes.
      */
-    private static void warmUp()
+    private static void warmUp(final int threads)
     {
-        try (Graph graph = new Graph(); Session session = new Session(graph);
+        try (Graph graph = new Graph(); Session session = new Session(graph, org.tensorflow.proto.ConfigProto.newBuilder()
+                .setIntraOpParallelismThreads(threads).setInterOpParallelismThreads(threads).build());
             ConcreteFunction twice = ConcreteFunction.create(ops ->
             {
                 final Placeholder<TFloat32> x = ops.placeholder(TFloat32.class);
