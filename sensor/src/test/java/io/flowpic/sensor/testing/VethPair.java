@@ -1,7 +1,6 @@
 package io.flowpic.sensor.testing;
 
 import java.io.IOException;
-import java.util.concurrent.ThreadLocalRandom;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -14,6 +13,7 @@ public final class VethPair implements AutoCloseable
 {
     public static final String HOST_ADDRESS = "198.18.0.1";
     public static final String PEER_ADDRESS = "198.18.0.2";
+    private static final java.util.concurrent.atomic.AtomicInteger NEXT = new java.util.concurrent.atomic.AtomicInteger();
 
     public final String namespace;
     public final String hostEnd;
@@ -32,7 +32,8 @@ public final class VethPair implements AutoCloseable
         assumeTrue("root".equals(System.getProperty("user.name")), "skipped: live capture tests need root");
         assumeTrue(Shell.available("ip", "-V"), "skipped: iproute2 (ip) is not installed");
         assumeTrue(Shell.available("tcpreplay", "-V"), "skipped: tcpreplay is not installed");
-        final VethPair pair = new VethPair(Integer.toString(ThreadLocalRandom.current().nextInt(100_000, 999_999)));
+        removeStalePairs();
+        final VethPair pair = new VethPair(ProcessHandle.current().pid() + "c" + NEXT.getAndIncrement() % 100);
         try
         {
             Shell.run(20, "ip", "netns", "add", pair.namespace);
@@ -53,6 +54,38 @@ public final class VethPair implements AutoCloseable
             throw ex;
         }
         return pair;
+    }
+
+    /**
+     * Removes pairs and namespaces left by test JVMs that were killed before their close ran: a second interface
+     * holding 198.18.0.1/24 makes the kernel route the tests' traffic to the wrong pair. Names carry the owner's
+     * pid, so a live owner's pairs are never touched.
+     */
+    private static void removeStalePairs() throws IOException, InterruptedException
+    {
+        final java.util.regex.Pattern link = java.util.regex.Pattern.compile("^\\d+: (fph(\\d+)c\\d+)[@:]");
+        for (final String line : Shell.run(20, "ip", "-o", "link", "show").split("\n"))
+        {
+            final java.util.regex.Matcher m = link.matcher(line);
+            if (m.find() && !alive(m.group(2)))
+            {
+                Shell.run(20, "ip", "link", "del", m.group(1));
+            }
+        }
+        final java.util.regex.Pattern namespace = java.util.regex.Pattern.compile("^(fpt(\\d+)c\\d+)\\b");
+        for (final String line : Shell.run(20, "ip", "netns", "list").split("\n"))
+        {
+            final java.util.regex.Matcher m = namespace.matcher(line);
+            if (m.find() && !alive(m.group(2)))
+            {
+                Shell.run(20, "ip", "netns", "del", m.group(1));
+            }
+        }
+    }
+
+    private static boolean alive(final String pid)
+    {
+        return ProcessHandle.of(Long.parseLong(pid)).map(ProcessHandle::isAlive).orElse(false);
     }
 
     public String inNamespace(final long timeoutSeconds, final String... command)
