@@ -5,13 +5,18 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.flowpic.sensor.testing.SensorProcess;
+
 import java.io.ByteArrayOutputStream;
+import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import java.util.zip.GZIPOutputStream;
 
@@ -106,6 +111,42 @@ class CsvInputErrorsTest
         assertTrue(r.err().contains(truncated + ": truncated gzip file"), r.err());
         assertTrue(r.out().isEmpty(), r.out());
         assertFalse(r.err().contains("\tat "), r.err());
+    }
+
+    /** Root reads everything, so as root render runs as nobody in a child JVM (as JournalTailTest does). */
+    @Test
+    void anUnreadableFileIsNamedAndSaidToBePermissionDenied(@TempDir final Path own) throws Exception
+    {
+        Files.setPosixFilePermissions(own, PosixFilePermissions.fromString("rwxrwxrwx"));
+        final Path secret = Files.copy(good, own.resolve("unreadable.csv"));
+        Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("rw-------"));
+        final Path out = own.resolve("render-denied");
+        final String[] args = {"render", "--data", "voip=" + secret, "--out", out.toString()};
+        final int exit;
+        final String err;
+        if ("root".equals(System.getProperty("user.name")))
+        {
+            final List<String> command = new ArrayList<>(List.of("setpriv", "--reuid=65534", "--regid=65534",
+                "--clear-groups"));
+            command.addAll(SensorProcess.javaCommand(Path.of("target", "classes").toAbsolutePath() +
+                File.pathSeparator + Path.of("target", "lib").toAbsolutePath() + File.separator + "*", args));
+            final Path stderr = own.resolve("stderr.txt");
+            final Process process = new ProcessBuilder(command).redirectError(stderr.toFile())
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            assertTrue(process.waitFor(60, TimeUnit.SECONDS));
+            exit = process.exitValue();
+            err = Files.readString(stderr, StandardCharsets.UTF_8);
+        }
+        else
+        {
+            final ToolsCommandsTest.Run r = run(args);
+            exit = r.code();
+            err = r.err();
+        }
+        assertEquals(ExitCodes.INPUT_ERROR, exit, err);
+        assertTrue(err.contains(secret + ": permission denied"), err);
+        assertFalse(err.contains("\tat ") || err.contains("Exception"), err);
+        assertFalse(Files.exists(out), "no directory left by the failed render");
     }
 
     @Test
