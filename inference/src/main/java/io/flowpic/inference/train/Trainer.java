@@ -251,7 +251,20 @@ public final class Trainer
         }
         return new TrainingResult(out, modelId, labels, options.architecture(), options.features(), spec.resolution(), fit.epochsRun,
             fit.bestEpoch, fit.stoppedBy, evaluation, toMap(labels, trainCounts), toMap(labels, valCounts),
-            new ArrayList<>(validationGroups), fit.best);
+            new ArrayList<>(validationGroups), fit.best).skippedRows(skippedOnly(data.skippedRows()));
+    }
+
+    private static Map<Path, Long> skippedOnly(final Map<Path, Long> perFile)
+    {
+        final Map<Path, Long> skipped = new LinkedHashMap<>();
+        perFile.forEach((file, rows) ->
+        {
+            if (rows > 0)
+            {
+                skipped.put(file, rows);
+            }
+        });
+        return skipped;
     }
 
     private List<Integer> selectSessions(final LabeledSessions data)

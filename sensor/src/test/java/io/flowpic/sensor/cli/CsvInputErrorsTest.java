@@ -163,6 +163,36 @@ class CsvInputErrorsTest
     }
 
     @Test
+    void trainSaysHowManyRowsItSkipped() throws Exception
+    {
+        final Path withBad = dir.resolve("chat-bad.csv");
+        final List<String> rows = new ArrayList<>(Files.readAllLines(good2));
+        rows.add("x.pcap,10.0.0.1,1,10.0.0.2,2,SCTP,1700000000.0,1,0.0,,100");
+        rows.add("not,a,row");
+        Files.write(withBad, rows, StandardCharsets.UTF_8);
+        final Path out = dir.resolve("m-skip");
+        final ToolsCommandsTest.Run r = run("train", "--data", "voip=" + good, "--data", "chat=" + withBad,
+            "--out", out.toString(), "--epochs", "1", "--augment", "0", "--val-fraction", "0", "--skip-bad-rows");
+        assertEquals(ExitCodes.OK, r.code(), r.err());
+        assertTrue(r.err().contains("flowpic: skipped 2 malformed rows of " + withBad), r.err());
+        assertFalse(r.err().contains(good.toString()), "a file without bad rows is not listed: " + r.err());
+        assertTrue(Files.isDirectory(out));
+    }
+
+    @Test
+    void trainHelpShowsEveryDefault()
+    {
+        final ToolsCommandsTest.Run r = run("train", "--help");
+        assertEquals(ExitCodes.OK, r.code(), r.err());
+        final String help = r.out().replaceAll("\\s+", " ");
+        for (final String shown : new String[] {"(0 = none; default: 2)", "before stopping (default: 5)",
+            "held out for validation (default: 0.2)", "augmentation (default: 42)"})
+        {
+            assertTrue(help.contains(shown), shown + " in " + help);
+        }
+    }
+
+    @Test
     void evaluateOnAnEmptyFileIsAnInputError()
     {
         final ToolsCommandsTest.Run r = run("evaluate", "--model", model.toString(), "--data", "voip=" + empty);
