@@ -113,8 +113,9 @@ public final class LiveCapture implements RawPacketListener, AutoCloseable
                 }
                 catch (final PcapNativeException ex)
                 {
+                    // pcap4j prefixes libpcap's own words with the C function's name, which tells an operator nothing
                     throw new IOException("capture.filter '" + config.filter() + "' on '" + interfaceName + "': " +
-                        ex.getMessage(), ex);
+                        String.valueOf(ex.getMessage()).replaceFirst("^Error occurred in \\w+: ", ""), ex);
                 }
             }
             return new Opened(handle, nanos);

@@ -2,20 +2,28 @@ package io.flowpic.sensor.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.flowpic.sensor.testing.SensorProcess;
 import io.flowpic.sensor.testing.TestCaptures;
 import io.flowpic.sensor.testing.TestModels;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.File;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -125,14 +133,71 @@ class SensorStartErrorsTest
         assertEquals(ExitCodes.CONFIG_ERROR, r.code(), r.err());
         if ("root".equals(System.getProperty("user.name")))
         {
-            assertTrue(r.err().contains("capture.filter 'port port port' on 'lo': ") &&
-                r.err().contains("syntax error"), r.err());
+            assertTrue(r.err().contains("capture.filter 'port port port' on 'lo': can't parse filter expression: " +
+                "syntax error"), r.err());
             assertFalse(r.err().contains("CAP_NET_RAW and CAP_NET_ADMIN)"), r.err());
         }
         else
         {
             assertTrue(r.err().contains("(capturing needs root or CAP_NET_RAW and CAP_NET_ADMIN)"), r.err());
         }
+        assertClean(r);
+        assertFalse(Files.exists(journal));
+    }
+
+    /** Without privileges the hint is what helps: as nobody (a child JVM under setpriv) when the tests run as root. */
+    @Test
+    void aPermissionErrorKeepsThePrivilegeHint(@TempDir final Path own) throws Exception
+    {
+        if (!"root".equals(System.getProperty("user.name")))
+        {
+            final Path journal = own.resolve("journal");
+            final Run r = run("run", "--model", model.toString(), "--journal", journal.toString(), "--interface",
+                "lo");
+            assertEquals(ExitCodes.CONFIG_ERROR, r.code(), r.err());
+            assertTrue(r.err().contains("(capturing needs root or CAP_NET_RAW and CAP_NET_ADMIN)"), r.err());
+            assertFalse(Files.exists(journal));
+            return;
+        }
+        Files.setPosixFilePermissions(own, PosixFilePermissions.fromString("rwxrwxrwx"));
+        final Path readable = TestModels.write(own.resolve("model"), 32, 15, "nobody");
+        try (Stream<Path> tree = Files.walk(readable))
+        {
+            for (final Path p : tree.toList())
+            {
+                Files.setPosixFilePermissions(p, PosixFilePermissions.fromString(Files.isDirectory(p) ?
+                    "rwxr-xr-x" : "rw-r--r--"));
+            }
+        }
+        final Path journal = own.resolve("journal");
+        final List<String> command = new ArrayList<>(List.of("setpriv", "--reuid=65534", "--regid=65534",
+            "--clear-groups"));
+        command.addAll(SensorProcess.javaCommand(Path.of("target", "classes").toAbsolutePath() +
+            File.pathSeparator + Path.of("target", "lib").toAbsolutePath() + File.separator + "*",
+            "run", "--model", readable.toString(), "--journal", journal.toString(), "--interface", "lo"));
+        final Path stderr = own.resolve("stderr.txt");
+        final Process process = new ProcessBuilder(command).redirectError(stderr.toFile())
+            .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        assertTrue(process.waitFor(60, TimeUnit.SECONDS));
+        final String err = Files.readString(stderr, StandardCharsets.UTF_8);
+        assertEquals(ExitCodes.CONFIG_ERROR, process.exitValue(), err);
+        assertTrue(err.contains("cannot capture on 'lo'") &&
+            err.contains("(capturing needs root or CAP_NET_RAW and CAP_NET_ADMIN)"), err);
+        assertFalse(err.contains("\tat ") || err.contains("Exception"), err);
+        assertFalse(Files.exists(journal));
+    }
+
+    /** A SavedModel TensorFlow refuses is found only by the full load, once the journal is open: it is removed. */
+    @Test
+    void aModelTensorFlowRefusesLeavesNoJournalThisReplayCreated() throws Exception
+    {
+        final Path broken = TestModels.write(dir.resolve("broken-model"), 32, 15, "broken");
+        Files.write(broken.resolve("saved_model.pb"), new byte[] {1, 2, 3, 4});
+        final Path journal = dir.resolve("journal-broken-model");
+        final Run r = run("replay", "--model", broken.toString(), "--journal", journal.toString(),
+            capture.toString());
+        assertEquals(ExitCodes.CONFIG_ERROR, r.code(), r.err());
+        assertTrue(r.err().contains(broken.toString()), r.err());
         assertClean(r);
         assertFalse(Files.exists(journal));
     }
