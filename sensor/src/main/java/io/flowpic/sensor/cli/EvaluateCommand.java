@@ -90,7 +90,9 @@ final class EvaluateCommand implements Callable<Integer>
             }
             if (!Files.isRegularFile(entry.getValue()))
             {
-                err.println("flowpic: --data " + item + ": no such file");
+                // Checked before the model loads; a directory is not "no such file".
+                err.println("flowpic: --data " + item + ": " + (Files.isDirectory(entry.getValue()) ?
+                    "is a directory, not a FlowPic CSV file" : "no such file"));
                 return ExitCodes.INPUT_ERROR;
             }
             files.add(entry);

@@ -101,6 +101,9 @@ class CsvInputErrorsTest
         assertTrue(r.err().contains(dir + ": is a directory"), r.err());
         assertClean(r);
         assertFalse(Files.exists(out));
+        final ToolsCommandsTest.Run evaluate = run("evaluate", "--model", model.toString(), "--data", "voip=" + dir);
+        assertEquals(ExitCodes.INPUT_ERROR, evaluate.code(), evaluate.err());
+        assertEquals("flowpic: --data voip=" + dir + ": is a directory, not a FlowPic CSV file", evaluate.err().trim());
     }
 
     @Test
