@@ -43,18 +43,71 @@ public final class FlowCsvReader implements Closeable
         this.reader = new BufferedReader(new InputStreamReader(maybeGunzip(in), StandardCharsets.UTF_8), 1 << 16);
     }
 
+    /**
+     * Every I/O failure names the file and what is wrong with it: the JDK's own exceptions say only one of
+     * the two ("/x/a.csv", "Is a directory", "Unexpected end of ZLIB input stream").
+     */
     public static FlowCsvReader open(final Path file, final boolean skipBadRows) throws IOException
     {
-        final InputStream in = Files.newInputStream(file);
+        if (Files.isDirectory(file))
+        {
+            throw new IOException(file + ": is a directory, not a FlowPic CSV file");
+        }
+        final InputStream in;
+        try
+        {
+            in = Files.newInputStream(file);
+        }
+        catch (final IOException e)
+        {
+            throw described(file.toString(), e);
+        }
         try
         {
             return new FlowCsvReader(file.toString(), in, skipBadRows);
         }
-        catch (final IOException | RuntimeException e)
+        catch (final IOException e)
+        {
+            in.close();
+            throw described(file.toString(), e);
+        }
+        catch (final RuntimeException e)
         {
             in.close();
             throw e;
         }
+    }
+
+    /** An I/O failure reading {@code file}, reworded so that it names both the file and the problem. */
+    static IOException described(final String file, final IOException e)
+    {
+        final String problem;
+        if (e instanceof java.nio.file.NoSuchFileException)
+        {
+            problem = "no such file";
+        }
+        else if (e instanceof java.nio.file.AccessDeniedException)
+        {
+            problem = "permission denied (as user " + System.getProperty("user.name") + ")";
+        }
+        else if (e instanceof java.io.EOFException)
+        {
+            // GZIPInputStream's "Unexpected end of ZLIB input stream": the file was cut off (copy or download)
+            problem = "truncated gzip file: it ends in the middle of compressed data";
+        }
+        else if (e instanceof java.util.zip.ZipException)
+        {
+            problem = "corrupt gzip file: its compressed data cannot be decoded";
+        }
+        else if (e.getMessage() != null && e.getMessage().startsWith(file))
+        {
+            return e;
+        }
+        else
+        {
+            problem = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        }
+        return new IOException(file + ": " + problem, e);
     }
 
     /** Reads a whole file into memory: convenience for small files and tests. */
@@ -93,7 +146,7 @@ public final class FlowCsvReader implements Closeable
     public FlowSession next() throws IOException, FlowCsvException
     {
         String line;
-        while ((line = reader.readLine()) != null)
+        while ((line = readLine()) != null)
         {
             lineNumber++;
             if (!line.isEmpty() && line.charAt(line.length() - 1) == '\r')
@@ -125,6 +178,20 @@ public final class FlowCsvReader implements Closeable
             }
         }
         return null;
+    }
+
+    private String readLine() throws IOException
+    {
+        try
+        {
+            return reader.readLine();
+        }
+        catch (final IOException e)
+        {
+            final IOException reworded = described(fileName, e);
+            throw new IOException(reworded.getMessage() + (lineNumber == 0 ? " (before the first line)" :
+                " (after line " + lineNumber + ")"), e);
+        }
     }
 
     public String fileName()

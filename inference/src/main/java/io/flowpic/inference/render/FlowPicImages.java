@@ -135,7 +135,13 @@ public final class FlowPicImages
             labelWidth = Math.max(labelWidth, fm.stringWidth(l));
         }
         pg.dispose();
-        final int cell = Math.max(64, labelWidth / 2 + 16);
+        // Columns as wide as the widest label: cut to 8 characters, file_transfer read as "file_tra".
+        int widest = 0;
+        for (final String l : labels)
+        {
+            widest = Math.max(widest, fm.stringWidth(l));
+        }
+        final int cell = Math.max(64, widest + 12);
         final int left = labelWidth + 20;
         final int top = 60;
         final int width = left + n * cell + 20;
@@ -154,8 +160,7 @@ public final class FlowPicImages
             for (int j = 0; j < n; j++)
             {
                 final String l = labels.get(j);
-                final String shown = fm.stringWidth(l) > cell - 4 ? l.substring(0, Math.min(l.length(), 8)) : l;
-                g.drawString(shown, left + j * cell + (cell - fm.stringWidth(shown)) / 2, top - 8);
+                g.drawString(l, left + j * cell + (cell - fm.stringWidth(l)) / 2, top - 8);
             }
             for (int i = 0; i < n; i++)
             {

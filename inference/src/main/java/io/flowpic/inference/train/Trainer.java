@@ -72,6 +72,33 @@ public final class Trainer
         return new Trainer(options).run();
     }
 
+    /**
+     * A label without a single qualifying block would still get an output unit, a support of 0 and a perfect
+     * per-class score: refused before anything is written, naming the label's files.
+     */
+    private void requireBlocksPerLabel(final LabeledSessions data, final List<Integer> kept,
+        final List<List<BlockSample>> blocksOf, final FlowPicSpec spec) throws IOException
+    {
+        final int[] blocks = new int[data.labels().size()];
+        final int[] sessions = new int[data.labels().size()];
+        for (int k = 0; k < kept.size(); k++)
+        {
+            final int label = data.sessionLabels()[kept.get(k)];
+            blocks[label] += blocksOf.get(k).size();
+            sessions[label]++;
+        }
+        for (int label = 0; label < blocks.length; label++)
+        {
+            if (blocks[label] == 0)
+            {
+                final String name = data.labels().get(label);
+                throw new IOException("label '" + name + "' has no qualifying block in " +
+                    options.dataFiles().get(name) + " (" + sessions[label] + " sessions; a block needs at least " +
+                    spec.minPackets() + " packets within one " + spec.blockSeconds() + " s block)");
+            }
+        }
+    }
+
     private void log(final String line)
     {
         if (progress != null)
@@ -112,6 +139,7 @@ public final class Trainer
             blocker.forEachBlock(s, b -> list.add(BlockSample.copyOf(s.pcapName(), label, b)));
             blocksOf.add(list);
         }
+        requireBlocksPerLabel(data, kept, blocksOf, spec);
         log(String.format("loaded %d sessions (%d kept), %d qualifying blocks (%d below %d packets), %s",
             data.sessions().size(), kept.size(), blocker.qualifyingBlocks(), blocker.rejectedBlocks(),
             spec.minPackets(), spec.describe()));
@@ -223,7 +251,20 @@ public final class Trainer
         }
         return new TrainingResult(out, modelId, labels, options.architecture(), options.features(), spec.resolution(), fit.epochsRun,
             fit.bestEpoch, fit.stoppedBy, evaluation, toMap(labels, trainCounts), toMap(labels, valCounts),
-            new ArrayList<>(validationGroups), fit.best);
+            new ArrayList<>(validationGroups), fit.best).skippedRows(skippedOnly(data.skippedRows()));
+    }
+
+    private static Map<Path, Long> skippedOnly(final Map<Path, Long> perFile)
+    {
+        final Map<Path, Long> skipped = new LinkedHashMap<>();
+        perFile.forEach((file, rows) ->
+        {
+            if (rows > 0)
+            {
+                skipped.put(file, rows);
+            }
+        });
+        return skipped;
     }
 
     private List<Integer> selectSessions(final LabeledSessions data)

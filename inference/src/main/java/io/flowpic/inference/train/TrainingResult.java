@@ -21,6 +21,7 @@ public final class TrainingResult
     private final Map<String, Integer> validationBlocksPerClass;
     private final List<String> validationGroups;
     private final float[][] weights;
+    private Map<Path, Long> skippedRows = Map.of();
 
     TrainingResult(
         final Path outputDir, final String modelId, final List<String> labels, final Architecture architecture,
@@ -43,6 +44,15 @@ public final class TrainingResult
         this.validationGroups = List.copyOf(validationGroups);
         this.weights = weights;
     }
+
+    TrainingResult skippedRows(final Map<Path, Long> skipped)
+    {
+        this.skippedRows = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(skipped));
+        return this;
+    }
+
+    /** Malformed CSV rows skipped per file (--skip-bad-rows); files with none are left out. */
+    public Map<Path, Long> skippedRows() { return skippedRows; }
 
     /** Holds the SavedModel, flowpic-model.json and training-report.json. */
     public Path outputDir() { return outputDir; }

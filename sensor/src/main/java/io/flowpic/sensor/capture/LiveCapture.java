@@ -53,6 +53,27 @@ public final class LiveCapture implements RawPacketListener, AutoCloseable
         final String interfaceName, final SensorConfig.Capture config, final PacketRing ring,
         final SensorCounters counters) throws IOException
     {
+        final Opened opened = openHandle(interfaceName, config);
+        return new LiveCapture(interfaceName, opened.handle, opened.nanos, ring, counters);
+    }
+
+    /**
+     * Opens the handle as {@link #open} would, sets the filter, and closes it again: lets {@code run} find a
+     * missing or down interface, a filter that does not compile or missing privileges before it creates
+     * anything (journal directory, counters file).
+     */
+    public static void probe(final String interfaceName, final SensorConfig.Capture config) throws IOException
+    {
+        openHandle(interfaceName, config).handle.close();
+    }
+
+    private record Opened(PcapHandle handle, boolean nanos)
+    {
+    }
+
+    private static Opened openHandle(final String interfaceName, final SensorConfig.Capture config)
+        throws IOException
+    {
         final PcapNetworkInterface device;
         try
         {
@@ -60,7 +81,8 @@ public final class LiveCapture implements RawPacketListener, AutoCloseable
         }
         catch (final PcapNativeException ex)
         {
-            throw new IOException("capture.interface '" + interfaceName + "': " + ex.getMessage(), ex);
+            throw new IOException("capture.interface '" + interfaceName + "': " + ex.getMessage() +
+                privilegeHint(ex.getMessage()), ex);
         }
         if (device == null)
         {
@@ -85,19 +107,43 @@ public final class LiveCapture implements RawPacketListener, AutoCloseable
             }
             if (!config.filter().isBlank())
             {
-                handle.setFilter(config.filter(), BpfProgram.BpfCompileMode.OPTIMIZE);
+                try
+                {
+                    handle.setFilter(config.filter(), BpfProgram.BpfCompileMode.OPTIMIZE);
+                }
+                catch (final PcapNativeException ex)
+                {
+                    // pcap4j prefixes libpcap's own words with the C function's name, which tells an operator nothing
+                    throw new IOException("capture.filter '" + config.filter() + "' on '" + interfaceName + "': " +
+                        String.valueOf(ex.getMessage()).replaceFirst("^Error occurred in \\w+: ", ""), ex);
+                }
             }
-            return new LiveCapture(interfaceName, handle, nanos, ring, counters);
+            return new Opened(handle, nanos);
         }
-        catch (final PcapNativeException | NotOpenException ex)
+        catch (final IOException | PcapNativeException | NotOpenException ex)
         {
             if (handle != null)
             {
                 handle.close();
             }
+            if (ex instanceof IOException io)
+            {
+                throw io;
+            }
             throw new IOException("cannot capture on '" + interfaceName + "' (filter '" + config.filter() + "'): " +
-                ex.getMessage() + " (capturing needs root or CAP_NET_RAW and CAP_NET_ADMIN)", ex);
+                ex.getMessage() + privilegeHint(ex.getMessage()), ex);
         }
+    }
+
+    /**
+     * The privileges hint only where privileges are the problem: appended to a filter syntax error or to
+     * "That device is not up" it sent operators (often already root) after the wrong cause.
+     */
+    static String privilegeHint(final String pcapMessage)
+    {
+        final String m = pcapMessage == null ? "" : pcapMessage.toLowerCase(java.util.Locale.ROOT);
+        return m.contains("permission") || m.contains("not permitted") ?
+            " (capturing needs root or CAP_NET_RAW and CAP_NET_ADMIN)" : "";
     }
 
     private static PcapHandle.Builder builder(final String name, final SensorConfig.Capture config, final boolean nanos)

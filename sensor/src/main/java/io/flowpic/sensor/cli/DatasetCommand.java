@@ -63,6 +63,26 @@ final class DatasetCommand
         return new AbstractMap.SimpleImmutableEntry<>(item.substring(0, eq), Path.of(item.substring(eq + 1)));
     }
 
+    /** Deletes a directory this run created, with what is in it; best effort, the failure is what gets reported. */
+    static void removeTree(final Path dir)
+    {
+        if (dir == null)
+        {
+            return;
+        }
+        try (java.util.stream.Stream<Path> tree = Files.walk(dir))
+        {
+            for (final Path path : tree.sorted(java.util.Comparator.reverseOrder()).toList())
+            {
+                Files.deleteIfExists(path);
+            }
+        }
+        catch (final IOException | java.io.UncheckedIOException ex)
+        {
+            // nothing more to do
+        }
+    }
+
     /** A progress line on stderr, rewritten in place (\r) at most about once a second. */
     static final class Progress
     {
@@ -198,30 +218,24 @@ final class DatasetCommand
                         failures.add(capture + ": " + e.getMessage());
                     }
                 }
-                if (rules == null && writers.isEmpty())
+                // Captures read but holding no session give an empty file (a result); no capture read gives none,
+                // so nothing downstream mistakes a failed extract for an empty one.
+                if (rules == null && writers.isEmpty() && failures.size() < captures.size())
                 {
-                    FlowCsvWriter.open(out).close(); // an empty result is still a file
+                    FlowCsvWriter.open(out).close();
                 }
             }
             catch (final IOException e)
             {
+                closeAll(writers, err);
+                writers.keySet().forEach(key -> removeQuietly(key.isEmpty() ? out : perLabelFile(out, key)));
                 progress.done();
-                err.println("flowpic: extract failed: " + e.getMessage());
+                err.println("flowpic: extract failed: " + e.getMessage() + "; output removed");
                 return ExitCodes.INPUT_ERROR;
             }
             finally
             {
-                for (final FlowCsvWriter w : writers.values())
-                {
-                    try
-                    {
-                        w.close();
-                    }
-                    catch (final IOException e)
-                    {
-                        err.println("flowpic: closing output: " + e.getMessage());
-                    }
-                }
+                closeAll(writers, err);
             }
             progress.done();
             failures.forEach(f -> err.println("flowpic: not a capture: " + f));
@@ -234,6 +248,33 @@ final class DatasetCommand
             }
             stdout.flush();
             return failures.isEmpty() ? ExitCodes.OK : ExitCodes.INPUT_ERROR;
+        }
+
+        private static void closeAll(final Map<String, FlowCsvWriter> writers, final PrintWriter err)
+        {
+            for (final FlowCsvWriter w : writers.values())
+            {
+                try
+                {
+                    w.close();
+                }
+                catch (final IOException e)
+                {
+                    err.println("flowpic: closing output: " + e.getMessage());
+                }
+            }
+        }
+
+        private static void removeQuietly(final Path file)
+        {
+            try
+            {
+                Files.deleteIfExists(file);
+            }
+            catch (final IOException e)
+            {
+                // the extract failure is what gets reported
+            }
         }
 
         /** {@code dir/name.csv.gz} + label → {@code dir/name-label.csv.gz} (also for .csv, .gz or no extension). */
@@ -379,14 +420,19 @@ final class DatasetCommand
             final float[] flow = new float[FlowDescriptors.WIDTH];
             final Progress progress = new Progress(err);
             long rows;
+            // The arrays are written into a hidden directory inside --out and moved into place only when every
+            // file was read: a failure leaves --out as it was, never x.npy without labels.txt.
+            final boolean outCreated = !Files.exists(out);
+            Path staging = null;
             try
             {
                 Files.createDirectories(out);
+                staging = Files.createTempDirectory(out, ".flowpic-build-");
                 final SessionBlocks blocks = new SessionBlocks(flowPic);
-                try (NpyWriter x = NpyWriter.open(out.resolve("x.npy"), NpyWriter.FLOAT32, shape.resolution, shape.resolution);
-                     NpyWriter y = NpyWriter.open(out.resolve("y.npy"), NpyWriter.INT64);
-                     NpyWriter f = NpyWriter.open(out.resolve("flow.npy"), NpyWriter.FLOAT32, FlowDescriptors.WIDTH);
-                     BufferedWriter groups = Files.newBufferedWriter(out.resolve("groups.txt"), StandardCharsets.UTF_8))
+                try (NpyWriter x = NpyWriter.open(staging.resolve("x.npy"), NpyWriter.FLOAT32, shape.resolution, shape.resolution);
+                     NpyWriter y = NpyWriter.open(staging.resolve("y.npy"), NpyWriter.INT64);
+                     NpyWriter f = NpyWriter.open(staging.resolve("flow.npy"), NpyWriter.FLOAT32, FlowDescriptors.WIDTH);
+                     BufferedWriter groups = Files.newBufferedWriter(staging.resolve("groups.txt"), StandardCharsets.UTF_8))
                 {
                     final IOException[] failure = new IOException[1];
                     for (final Map.Entry<String, Path> entry : files)
@@ -430,10 +476,21 @@ final class DatasetCommand
                     }
                     rows = x.rows();
                 }
-                Files.write(out.resolve("labels.txt"), labels, StandardCharsets.UTF_8);
+                Files.write(staging.resolve("labels.txt"), labels, StandardCharsets.UTF_8);
+                for (final String name : List.of("x.npy", "y.npy", "flow.npy", "groups.txt", "labels.txt"))
+                {
+                    Files.move(staging.resolve(name), out.resolve(name), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                }
+                Files.delete(staging);
             }
             catch (final Exception e)
             {
+                removeTree(staging);
+                if (outCreated)
+                {
+                    removeTree(out);
+                }
                 progress.done();
                 err.println("flowpic: dataset build failed: " + e.getMessage());
                 return ExitCodes.INPUT_ERROR;

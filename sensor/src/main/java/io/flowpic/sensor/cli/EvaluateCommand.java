@@ -58,6 +58,21 @@ final class EvaluateCommand implements Callable<Integer>
     @Option(names = "--skip-bad-rows", description = "Count and skip malformed CSV rows instead of failing.")
     boolean skipBadRows;
 
+    private void checkPngTarget(final Path png)
+    {
+        if (Files.isDirectory(png))
+        {
+            throw OptionChecks.fail(spec, "Invalid value for option '--confusion-png': " + png + " is a directory; " +
+                "give the PNG file to write, e.g. " + png.resolve("confusion.png"));
+        }
+        final Path parent = png.toAbsolutePath().getParent();
+        if (parent != null && !Files.isDirectory(parent))
+        {
+            throw OptionChecks.fail(spec, "Invalid value for option '--confusion-png': directory " + parent +
+                " does not exist");
+        }
+    }
+
     public Integer call()
     {
         final PrintWriter err = spec.commandLine().getErr();
@@ -75,10 +90,17 @@ final class EvaluateCommand implements Callable<Integer>
             }
             if (!Files.isRegularFile(entry.getValue()))
             {
-                err.println("flowpic: --data " + item + ": no such file");
+                // Checked before the model loads; a directory is not "no such file".
+                err.println("flowpic: --data " + item + ": " + (Files.isDirectory(entry.getValue()) ?
+                    "is a directory, not a FlowPic CSV file" : "no such file"));
                 return ExitCodes.INPUT_ERROR;
             }
             files.add(entry);
+        }
+        if (confusionPng != null)
+        {
+            // Checked before minutes of evaluation, not found after the report is printed.
+            checkPngTarget(confusionPng);
         }
         final Path dir;
         try
@@ -113,6 +135,13 @@ final class EvaluateCommand implements Callable<Integer>
             }
             final Evaluation evaluation = evaluator.finish();
             progress.done();
+            if (evaluation.total() == 0)
+            {
+                // A report of 0 samples (accuracy NaN or 0) reads like a result; it is an input error.
+                err.println("flowpic: no qualifying block (at least " + minPackets + " packets within one " +
+                    "block) in " + files.stream().map(e -> e.getValue().toString()).toList() + "; nothing evaluated");
+                return ExitCodes.INPUT_ERROR;
+            }
             if (skipped > 0)
             {
                 err.println("flowpic: skipped " + skipped + " malformed rows");

@@ -60,7 +60,7 @@ final class JournalCommand
             {
                 while (true)
                 {
-                    final LabelRecord record = reader.next();
+                    final LabelRecord record = next(reader, dir);
                     if (record == null)
                     {
                         out.flush();
@@ -81,8 +81,26 @@ final class JournalCommand
             }
             catch (final IOException ex)
             {
+                // A damaged record stops the tail after the records before it (skipping would hide the damage
+                // from the one reader that shows records to a person; export skips and counts instead).
+                out.flush();
                 err.println("flowpic: " + ex.getMessage());
                 return ExitCodes.INPUT_ERROR;
+            }
+        }
+
+        /** Chronicle's own exceptions for a header it cannot read, in the journal's terms. */
+        private static LabelRecord next(final JournalReader reader, final Path dir) throws IOException
+        {
+            try
+            {
+                return reader.next();
+            }
+            catch (final RuntimeException ex)
+            {
+                final long last = reader.lastReadIndex();
+                throw new IOException("journal " + dir + ": the record after " + (last < 0 ? "the start" :
+                    "index 0x" + Long.toHexString(last)) + " is damaged (its header cannot be read)");
             }
         }
 

@@ -52,6 +52,17 @@ final class RenderCommand implements Callable<Integer>
         shape.validate(spec);
         OptionChecks.atLeast(spec, "--limit", limit, 0);
         OptionChecks.directoryOrAbsent(spec, "--out", out);
+        final List<Map.Entry<String, Path>> files = new ArrayList<>();
+        for (final String item : data)
+        {
+            final Map.Entry<String, Path> entry = DatasetCommand.labelled(item, true);
+            if (entry == null)
+            {
+                throw OptionChecks.fail(spec, "Invalid value for option '--data': expected [LABEL=]FILE but was '" +
+                    item + "'");
+            }
+            files.add(entry);
+        }
         final FlowPicSpec flowPic = shape.spec();
         final int r = shape.resolution;
         final int cells = flowPic.cellsPerImage();
@@ -59,30 +70,29 @@ final class RenderCommand implements Callable<Integer>
         final Map<String, double[]> sums = new LinkedHashMap<>();
         final Map<String, long[]> blockCounts = new LinkedHashMap<>();
         long images = 0;
+        // A failed render takes back what it wrote, so the directory never holds half of one run.
+        final List<Path> written = new ArrayList<>();
+        final boolean outCreated = !Files.exists(out);
+        // Sessions are numbered per label across files: two files of one label must not share image names.
+        final Map<String, int[]> sessionsOfLabel = new LinkedHashMap<>();
         try
         {
             Files.createDirectories(out);
             final SessionBlocks blocks = new SessionBlocks(flowPic);
-            for (final String item : data)
+            for (final Map.Entry<String, Path> entry : files)
             {
-                final Map.Entry<String, Path> entry = DatasetCommand.labelled(item, true);
-                if (entry == null)
-                {
-                    err.println("flowpic: --data expects [LABEL=]FILE, got '" + item + "'");
-                    return ExitCodes.USAGE;
-                }
                 final String label = entry.getKey();
                 final double[] sum = sums.computeIfAbsent(label, k -> new double[cells]);
                 final long[] n = blockCounts.computeIfAbsent(label, k -> new long[1]);
-                final int[] written = {0};
+                final int[] writtenOfFile = {0};
+                final int[] sessionIndex = sessionsOfLabel.computeIfAbsent(label, k -> new int[1]);
                 final IOHolder failure = new IOHolder();
                 try (FlowCsvReader reader = FlowCsvReader.open(entry.getValue(), shape.skipBadRows))
                 {
                     FlowSession session;
-                    int sessionIndex = 0;
                     while ((session = reader.next()) != null)
                     {
-                        final int s = sessionIndex++;
+                        final int s = sessionIndex[0]++;
                         final int[] blockIndex = {0};
                         final float[] counts = new float[cells];
                         blocks.forEachBlock(session, block ->
@@ -95,13 +105,15 @@ final class RenderCommand implements Callable<Integer>
                             }
                             n[0]++;
                             final int b = blockIndex[0]++;
-                            if (written[0] < limit && failure.e == null)
+                            if (writtenOfFile[0] < limit && failure.e == null)
                             {
                                 final String name = String.format(Locale.ROOT, "%s-s%05d-b%03d.png", safe(label), s, b);
                                 try
                                 {
-                                    FlowPicImages.writePng(FlowPicImages.flowPic(counts, r, scale), out.resolve(name));
-                                    written[0]++;
+                                    final Path png = out.resolve(name);
+                                    written.add(png);
+                                    FlowPicImages.writePng(FlowPicImages.flowPic(counts, r, scale), png);
+                                    writtenOfFile[0]++;
                                 }
                                 catch (final java.io.IOException e)
                                 {
@@ -115,7 +127,7 @@ final class RenderCommand implements Callable<Integer>
                         }
                     }
                 }
-                images += written[0];
+                images += writtenOfFile[0];
             }
             if (sums.size() > 1)
             {
@@ -132,18 +144,40 @@ final class RenderCommand implements Callable<Integer>
                     titles.add(e.getKey() + " (" + n + ")");
                     pictures.add(FlowPicImages.flowPic(mean, r, scale));
                 }
-                FlowPicImages.writePng(FlowPicImages.grid(titles, pictures), out.resolve("average-by-class.png"));
+                final Path average = out.resolve("average-by-class.png");
+                written.add(average);
+                FlowPicImages.writePng(FlowPicImages.grid(titles, pictures), average);
                 images++;
             }
         }
         catch (final Exception e)
         {
-            err.println("flowpic: render failed: " + e.getMessage());
+            removeWritten(written, outCreated ? out : null);
+            err.println("flowpic: render failed: " + e.getMessage() + "; no images written");
             return ExitCodes.INPUT_ERROR;
         }
         stdout.println("wrote " + images + " images to " + out);
         stdout.flush();
         return ExitCodes.OK;
+    }
+
+    private static void removeWritten(final List<Path> written, final Path createdDir)
+    {
+        try
+        {
+            for (final Path png : written)
+            {
+                Files.deleteIfExists(png);
+            }
+            if (createdDir != null)
+            {
+                Files.deleteIfExists(createdDir);
+            }
+        }
+        catch (final java.io.IOException ex)
+        {
+            // best effort: the failure itself is what gets reported
+        }
     }
 
     private static final class IOHolder

@@ -75,6 +75,20 @@ final class ReplayCommand implements Callable<Integer>
                 throw OptionChecks.fail(spec, outOfOrder);
             }
         }
+        // Checked before a journal directory is created: a replay that cannot start leaves none behind.
+        try
+        {
+            SensorPreflight.model(sensorConfig);
+            if (sensorOptions.journal != null || ReplayJournalDir.configSetsJournalPath(sensorOptions.config))
+            {
+                SensorPreflight.journal(sensorConfig);
+            }
+        }
+        catch (final ModelException | IOException ex)
+        {
+            err.println("flowpic: " + ex.getMessage());
+            return ExitCodes.CONFIG_ERROR;
+        }
         Path ownJournal = null;
         try
         {
@@ -91,6 +105,9 @@ final class ReplayCommand implements Callable<Integer>
             return ExitCodes.CONFIG_ERROR;
         }
         final Path journal = Path.of(sensorConfig.journal().path()).toAbsolutePath();
+        // What the model's full load finds only later (a SavedModel TensorFlow refuses) still leaves no
+        // journal directory that this run created.
+        final Path createdJournal = ownJournal != null ? ownJournal : java.nio.file.Files.exists(journal) ? null : journal;
 
         final ReplaySummary result;
         final ReplayPipeline pipeline;
@@ -120,18 +137,18 @@ final class ReplayCommand implements Callable<Integer>
         {
             err.println("flowpic: " + (ex.getCause() instanceof ModelException ? ex.getCause().getMessage() :
                 ex.getMessage()));
-            if (ex.getCause() instanceof ModelException && ownJournal != null)
+            if (ex.getCause() instanceof ModelException && createdJournal != null)
             {
-                ReplayJournalDir.discard(ownJournal);
+                ReplayJournalDir.discard(createdJournal);
             }
             return ex.getCause() instanceof ModelException ? ExitCodes.CONFIG_ERROR : ExitCodes.INPUT_ERROR;
         }
         catch (final IOException ex)
         {
             err.println("flowpic: " + ex.getMessage());
-            if (ownJournal != null)
+            if (createdJournal != null)
             {
-                ReplayJournalDir.discard(ownJournal);
+                ReplayJournalDir.discard(createdJournal);
             }
             return ExitCodes.CONFIG_ERROR;
         }
@@ -147,7 +164,7 @@ final class ReplayCommand implements Callable<Integer>
             }).join();
             PhaseLog.mark("model-closed");
         }
-        print(result, journal, out);
+        print(result, journal, pipeline.failedFiles(), out);
         final long refused = pipeline.counters().journalErrors.get();
         if (refused > 0)
         {
@@ -158,12 +175,22 @@ final class ReplayCommand implements Callable<Integer>
         return pipeline.fileErrors().isEmpty() && refused == 0 ? ExitCodes.OK : ExitCodes.INPUT_ERROR;
     }
 
-    private void print(final ReplaySummary result, final Path journal, final PrintWriter out)
+    private void print(final ReplaySummary result, final Path journal, final Map<Path, String> failed,
+        final PrintWriter out)
     {
         if (summary == SummaryFormat.json)
         {
             final Map<String, Object> json = new java.util.LinkedHashMap<>(result.toJsonMap());
             json.put("journal", journal.toString());
+            final List<Map<String, String>> failedFiles = new java.util.ArrayList<>();
+            failed.forEach((file, error) ->
+            {
+                final Map<String, String> entry = new java.util.LinkedHashMap<>();
+                entry.put("file", file.toString());
+                entry.put("error", error);
+                failedFiles.add(entry);
+            });
+            json.put("failed_files", failedFiles);
             try
             {
                 out.println(new ObjectMapper().writeValueAsString(json));

@@ -57,6 +57,20 @@ final class RunCommand implements Callable<Integer>
                 "CAP_NET_RAW and CAP_NET_ADMIN (see systemd/flowpic.service)");
         }
 
+        // Everything that can be checked is, before LiveSensor creates the journal directory and counters file.
+        try
+        {
+            SensorPreflight.journal(sensorConfig);
+            SensorPreflight.model(sensorConfig);
+            SensorPreflight.capture(sensorConfig);
+            SensorPreflight.metricsPort(sensorConfig);
+        }
+        catch (final ModelException | IOException ex)
+        {
+            err.println("flowpic: " + ex.getMessage());
+            return ExitCodes.CONFIG_ERROR;
+        }
+
         final CountDownLatch stop = new CountDownLatch(1);
         final AtomicBoolean reloadRequested = new AtomicBoolean();
         // With --model the reload re-reads that directory; otherwise model.path of the config file.

@@ -91,10 +91,12 @@ final class TrainCommand implements Callable<Integer>
     @Option(names = "--batch", defaultValue = "64", description = "Mini-batch size (default: ${DEFAULT-VALUE}).")
     int batch;
 
-    @Option(names = "--seed", defaultValue = "42", description = "Seed for split, shuffling, init, augmentation.")
+    @Option(names = "--seed", defaultValue = "42",
+        description = "Seed for split, shuffling, init, augmentation (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--val-fraction", defaultValue = "0.2", description = "Share of groups held out for validation.")
+    @Option(names = "--val-fraction", defaultValue = "0.2",
+        description = "Share of groups held out for validation (default: ${DEFAULT-VALUE}).")
     double valFraction;
 
     @Option(names = "--split-by", defaultValue = "pcap", paramLabel = "GROUP",
@@ -106,14 +108,17 @@ final class TrainCommand implements Callable<Integer>
         description = "Early stopping on ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
     Monitor monitor;
 
-    @Option(names = "--patience", defaultValue = "5", description = "Epochs without improvement before stopping.")
+    @Option(names = "--patience", defaultValue = "5",
+        description = "Epochs without improvement before stopping (default: ${DEFAULT-VALUE}).")
     int patience;
 
     @Option(names = "--augment", defaultValue = "2",
-        description = "Augmented copies per training session: time scaled by U[0.5,1.5] and shifted (0 = none).")
+        description = "Augmented copies per training session: time scaled by U[0.5,1.5] and shifted (0 = none; " +
+            "default: ${DEFAULT-VALUE}).")
     int augment;
 
-    @Option(names = "--name", defaultValue = "flowpic", description = "Model name, the prefix of its model id.")
+    @Option(names = "--name", defaultValue = "flowpic",
+        description = "Model name, the prefix of its model id (default: ${DEFAULT-VALUE}).")
     String name;
 
     public Integer call()
@@ -194,6 +199,18 @@ final class TrainCommand implements Callable<Integer>
             return ExitCodes.INPUT_ERROR;
         }
         final Evaluation validation = result.validation();
+        // Said on stderr like evaluate's count: a model trained on part of its data should not look complete.
+        long skipped = 0;
+        for (final java.util.Map.Entry<Path, Long> entry : result.skippedRows().entrySet())
+        {
+            err.println("flowpic: skipped " + entry.getValue() + " malformed rows of " + entry.getKey());
+            skipped += entry.getValue();
+        }
+        if (skipped > 0)
+        {
+            err.println("flowpic: skipped " + skipped + " malformed rows in all");
+        }
+        err.flush();
         out.printf("model %s written to %s%n", result.modelId(), result.outputDir());
         out.printf("epochs run %d (best %d, stopped by %s)%n", result.epochsRun(), result.bestEpoch(), result.stoppedBy());
         if (validation != null)

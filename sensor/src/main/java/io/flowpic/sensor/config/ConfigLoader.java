@@ -55,6 +55,10 @@ public final class ConfigLoader
         {
             return loadDefaults();
         }
+        if (Files.isDirectory(file))
+        {
+            throw new ConfigException(file + ": is a directory, not a config file");
+        }
         if (!Files.isRegularFile(file))
         {
             throw new ConfigException(file + ": config file not found");
@@ -68,6 +72,10 @@ public final class ConfigLoader
         {
             throw new ConfigException(file + ": not valid YAML: " + ex.getOriginalMessage() + location(ex));
         }
+        catch (final java.nio.file.AccessDeniedException ex)
+        {
+            throw new ConfigException(file + ": cannot read: permission denied");
+        }
         catch (final IOException ex)
         {
             throw new ConfigException(file + ": cannot read: " + ex.getMessage());
@@ -80,8 +88,31 @@ public final class ConfigLoader
                 throw new ConfigException(file + ": the top level must be a mapping of sections");
             }
             merge(merged, (ObjectNode)user, "", file.toString());
+            resolveRelativePaths(merged, (ObjectNode)user, file);
         }
         return bind(merged, file.toString());
+    }
+
+    /**
+     * journal.path and model.path written relative in a config file mean relative to that file, as in
+     * systemd units and most daemons' configs, not to wherever the command happens to be started.
+     */
+    private static void resolveRelativePaths(final ObjectNode merged, final ObjectNode user, final Path file)
+    {
+        final Path base = file.toAbsolutePath().getParent();
+        for (final String section : new String[] {"journal", "model"})
+        {
+            final JsonNode given = user.path(section).path("path");
+            if (!given.isTextual() || given.asText().isBlank() || "default".equals(given.asText()))
+            {
+                continue;
+            }
+            final Path path = Path.of(given.asText());
+            if (!path.isAbsolute() && merged.get(section) instanceof ObjectNode target)
+            {
+                target.put("path", base.resolve(path).normalize().toString());
+            }
+        }
     }
 
     private ObjectNode defaultsTree() throws ConfigException

@@ -20,6 +20,7 @@ public final class JournalReader implements AutoCloseable
 
     private final SingleChronicleQueue queue;
     private final ExcerptTailer tailer;
+    private final Path directory;
     private long lastReadIndex = -1;
 
     public JournalReader(final Path directory) throws IOException
@@ -28,6 +29,7 @@ public final class JournalReader implements AutoCloseable
         {
             throw new IOException("no journal at " + directory);
         }
+        this.directory = directory;
         queue = SingleChronicleQueueBuilder.binary(directory).readOnly(true).build();
         tailer = queue.createTailer();
     }
@@ -46,8 +48,27 @@ public final class JournalReader implements AutoCloseable
                 return next();
             }
             lastReadIndex = context.index();
-            return decode(context.wire().bytes(), lastReadIndex);
+            try
+            {
+                return decode(context.wire().bytes());
+            }
+            catch (final RuntimeException ex)
+            {
+                // Chronicle's read exceptions carry a hex dump of the buffer: said in the journal's terms instead.
+                throw damaged(lastReadIndex, "its fields run past its end or do not parse");
+            }
         }
+    }
+
+    /**
+     * A record that cannot be decoded, named by its sequence in and the path of its .cq4 file: the index alone
+     * (0x79ccf00000001) tells an operator neither which file to look at nor how far into it.
+     */
+    public IOException damaged(final long index, final String problem)
+    {
+        final java.io.File file = tailer.currentFile();
+        return new IOException("journal " + directory + ": record " + queue.rollCycle().toSequenceNumber(index) +
+            " (index 0x" + Long.toHexString(index) + (file == null ? "" : " in " + file) + ") is damaged: " + problem);
     }
 
     /** @return the journal index of the record {@link #next()} returned last, or -1 before the first. */
@@ -117,13 +138,12 @@ public final class JournalReader implements AutoCloseable
         return records;
     }
 
-    private static LabelRecord decode(final Bytes<?> bytes, final long index) throws IOException
+    private LabelRecord decode(final Bytes<?> bytes) throws IOException
     {
         final byte version = bytes.readByte();
         if (version != JournalLayout.VERSION_1)
         {
-            throw new IOException("journal record at index " + Long.toHexString(index) +
-                " has unknown layout version " + version);
+            throw damaged(lastReadIndex, "unknown layout version " + version);
         }
         final LabelRecord record = new LabelRecord();
         record.ipVersion = bytes.readByte();

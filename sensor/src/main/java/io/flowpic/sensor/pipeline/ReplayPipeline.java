@@ -42,6 +42,8 @@ public final class ReplayPipeline
     private final PrintWriter warnings;
     private final SensorCounters counters = SensorCounters.standalone();
     private final List<String> fileErrors = new ArrayList<>();
+    /** The files behind {@link #fileErrors}, for the JSON summary to name (messages alone are for people). */
+    private final java.util.Map<Path, String> failedFiles = new java.util.LinkedHashMap<>();
     private boolean continuous;
 
     /** The classifier stays the caller's to close. */
@@ -81,6 +83,12 @@ public final class ReplayPipeline
     public List<String> fileErrors()
     {
         return fileErrors;
+    }
+
+    /** Each file that could not be replayed (or only in part, for an overlap), with why, in replay order. */
+    public java.util.Map<Path, String> failedFiles()
+    {
+        return failedFiles;
     }
 
     public SensorCounters counters()
@@ -180,6 +188,7 @@ public final class ReplayPipeline
                         if (overlap != null)
                         {
                             fileErrors.add(overlap);
+                            failedFiles.put(file, overlap);
                             warnings.println("error: " + overlap);
                             continue;
                         }
@@ -189,7 +198,16 @@ public final class ReplayPipeline
                     try
                     {
                         final CaptureReadResult result = reader.read(file, timed);
-                        if (result.warning() != null)
+                        if (result.warning() != null && result.packets() == 0)
+                        {
+                            // Damaged before its first packet (e.g. a cut-off header): nothing of it was replayed,
+                            // which is the same failure as an empty file, not a warning beside exit 0.
+                            final String error = result.warning() + "; no packet read";
+                            fileErrors.add(error);
+                            failedFiles.put(file, error);
+                            warnings.println("error: " + error);
+                        }
+                        else if (result.warning() != null)
                         {
                             warnings.println("warning: " + result.warning());
                         }
@@ -197,6 +215,7 @@ public final class ReplayPipeline
                     catch (final CaptureFileException ex)
                     {
                         fileErrors.add(ex.getMessage());
+                        failedFiles.put(file, ex.getMessage());
                         warnings.println("error: " + ex.getMessage());
                     }
                     if (times[0] != Long.MIN_VALUE)

@@ -216,7 +216,7 @@ class ReplayEndToEndTest
         final Set<String> keys = new TreeSet<>();
         json.fieldNames().forEachRemaining(keys::add);
         assertEquals(new TreeSet<>(List.of("files", "packets", "decoded", "malformed", "skipped", "flows",
-            "blocks_classified", "blocks_too_small", "blocks_dropped", "labels", "seconds", "journal")), keys);
+            "blocks_classified", "blocks_too_small", "blocks_dropped", "labels", "seconds", "journal", "failed_files")), keys);
         assertEquals(58, json.get("packets").asLong());
         assertEquals(3, json.get("blocks_classified").asLong());
         long labelled = 0;
