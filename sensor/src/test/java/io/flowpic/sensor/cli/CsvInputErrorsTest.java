@@ -131,8 +131,7 @@ class CsvInputErrorsTest
         {
             final List<String> command = new ArrayList<>(List.of("setpriv", "--reuid=65534", "--regid=65534",
                 "--clear-groups"));
-            command.addAll(SensorProcess.javaCommand(Path.of("target", "classes").toAbsolutePath() +
-                File.pathSeparator + Path.of("target", "lib").toAbsolutePath() + File.separator + "*", args));
+            command.addAll(SensorProcess.javaCommand(io.flowpic.sensor.testing.NobodyClassPath.in(own), args));
             final Path stderr = own.resolve("stderr.txt");
             final Process process = new ProcessBuilder(command).redirectError(stderr.toFile())
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();

@@ -77,7 +77,7 @@ class JournalTailTest
         Files.setPosixFilePermissions(journal, PosixFilePermissions.fromString("rwx------"));
         final boolean root = "root".equals(System.getProperty("user.name"));
         final List<String> tail = List.of("journal", "tail", "--journal", journal.toString());
-        final String nobodyClassPath = root ? classPathForNobody() : null;
+        final String nobodyClassPath = root ? io.flowpic.sensor.testing.NobodyClassPath.in(dir) : null;
         for (final boolean follow : new boolean[] {false, true})
         {
             final List<String> args = new ArrayList<>(tail);
@@ -110,35 +110,6 @@ class JournalTailTest
             assertTrue(err.startsWith("flowpic: permission denied reading the journal at " + journal), err);
             assertFalse(err.contains("no journal") || err.contains("\tat "), err);
         }
-    }
-
-    /**
-     * ~/.m2 of root is not readable by nobody, and target/lib exists only after packaging (a clean `mvn verify`
-     * runs the tests first): the test class path's jars are copied to a world-readable folder. TensorFlow's
-     * native jars (hundreds of MB) are left out: `journal tail` loads no model.
-     */
-    private String classPathForNobody() throws java.io.IOException
-    {
-        final Path lib = Files.createDirectories(dir.resolve("lib"));
-        Files.setPosixFilePermissions(lib, PosixFilePermissions.fromString("rwxr-xr-x"));
-        final StringBuilder classPath = new StringBuilder(Path.of("target", "classes").toAbsolutePath().toString());
-        int n = 0;
-        for (final String entry : System.getProperty("java.class.path").split(File.pathSeparator))
-        {
-            final Path jar = Path.of(entry);
-            if (Files.isDirectory(jar))
-            {
-                classPath.append(File.pathSeparator).append(jar.toAbsolutePath()); // a module's classes in the reactor
-            }
-            else if (entry.endsWith(".jar") && Files.isRegularFile(jar) && Files.size(jar) < 30L << 20)
-            {
-                final Path copy = lib.resolve((n++) + "-" + jar.getFileName());
-                Files.copy(jar, copy);
-                Files.setPosixFilePermissions(copy, PosixFilePermissions.fromString("rw-r--r--"));
-                classPath.append(File.pathSeparator).append(copy);
-            }
-        }
-        return classPath.toString();
     }
 
     private static void await(final java.util.function.BooleanSupplier condition, final Object shown)

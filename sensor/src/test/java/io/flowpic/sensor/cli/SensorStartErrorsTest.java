@@ -172,8 +172,7 @@ class SensorStartErrorsTest
         final Path journal = own.resolve("journal");
         final List<String> command = new ArrayList<>(List.of("setpriv", "--reuid=65534", "--regid=65534",
             "--clear-groups"));
-        command.addAll(SensorProcess.javaCommand(Path.of("target", "classes").toAbsolutePath() +
-            File.pathSeparator + Path.of("target", "lib").toAbsolutePath() + File.separator + "*",
+        command.addAll(SensorProcess.javaCommand(io.flowpic.sensor.testing.NobodyClassPath.in(own),
             "run", "--model", readable.toString(), "--journal", journal.toString(), "--interface", "lo"));
         final Path stderr = own.resolve("stderr.txt");
         final Process process = new ProcessBuilder(command).redirectError(stderr.toFile())
