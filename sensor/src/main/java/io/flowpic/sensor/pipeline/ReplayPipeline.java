@@ -198,10 +198,11 @@ public final class ReplayPipeline
                     try
                     {
                         final CaptureReadResult result = reader.read(file, timed);
-                        if (result.warning() != null && result.packets() == 0)
+                        if (result.warning() != null && result.packets() == 0 && result.warningOffset() == 0)
                         {
-                            // Damaged before its first packet (e.g. a cut-off header): nothing of it was replayed,
-                            // which is the same failure as an empty file, not a warning beside exit 0.
+                            // A cut-off file header: not a capture at all, the same failure as an empty file. A
+                            // whole header followed by a damaged first record is a capture cut short (a warning),
+                            // as the nDPI corpus's fuzzed files are.
                             final String error = result.warning() + "; no packet read";
                             fileErrors.add(error);
                             failedFiles.put(file, error);
