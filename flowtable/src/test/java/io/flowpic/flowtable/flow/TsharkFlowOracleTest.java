@@ -134,6 +134,7 @@ class TsharkFlowOracleTest
                 !packet.attributedFragment)
             {
                 final long late = counters.packetsLate.get();
+                table.reserve(1); // the flow agent reserves between ring batches
                 table.onPacket(packet.ipVersion, packet.protocol, packet.srcHi, packet.srcLo, packet.dstHi,
                     packet.dstLo, packet.srcPort, packet.dstPort, packet.ipLength, ts);
                 if (counters.packetsLate.get() != late)

@@ -107,6 +107,7 @@ public final class SessionBlocks
                 {
                     continue;
                 }
+                table.reserve(1); // offline, no ring batches: room for this one packet
                 table.onPacket(session.ipVersion(), session.protocol(), session.srcHi(), session.srcLo(),
                     session.dstHi(), session.dstLo(), session.srcPort(), session.dstPort(), sizes[i], start + offset);
             }
