@@ -32,11 +32,6 @@ final class PacketCellPool
         slab = new int[Math.min(INITIAL_CHUNKS, maxChunks) * CHUNK_INTS];
     }
 
-    int capacityCells()
-    {
-        return maxChunks * CELLS_PER_CHUNK;
-    }
-
     long allocatedBytes()
     {
         return slab.length * 4L;

@@ -198,19 +198,9 @@ public final class LiveSensor implements AutoCloseable
         return counters;
     }
 
-    public String interfaceName()
-    {
-        return interfaceName;
-    }
-
     public String modelId()
     {
         return inferenceAgent.modelId();
-    }
-
-    public int activeFlows()
-    {
-        return flowAgent.activeFlows();
     }
 
     /** Capture thread and the agents alive, and the journal taking records. */
@@ -315,12 +305,6 @@ public final class LiveSensor implements AutoCloseable
         }, "flowpic-reload");
         thread.setDaemon(true);
         thread.start();
-    }
-
-    /** True while a reload is loading a model in the background. */
-    public boolean isReloading()
-    {
-        return reloading.get();
     }
 
     /**
