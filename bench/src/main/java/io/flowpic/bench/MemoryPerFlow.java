@@ -53,6 +53,7 @@ public final class MemoryPerFlow
         for (int i = 0; i < flows; i++)
         {
             // IPv4/TCP 10.0.0.0+i:port -> 192.168.1.2:443, one packet each, 1 µs apart (all in their first block).
+            table.reserve(1); // the flow agent reserves between ring batches
             table.onPacket(4, 6, 0L, Frames.srcIp(i) & 0xFFFFFFFFL, 0L, Frames.DST_IP & 0xFFFFFFFFL,
                 Frames.srcPort(i), Frames.DST_PORT, Frames.ipLength(i), t0 + i * 1000L);
         }

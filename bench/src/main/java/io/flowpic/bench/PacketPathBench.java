@@ -128,6 +128,7 @@ public class PacketPathBench
             notOk++;
             return -1;
         }
+        table.reserve(1); // the flow agent reserves between ring batches
         table.onPacket(p.ipVersion, p.protocol, p.srcHi, p.srcLo, p.dstHi, p.dstLo, p.srcPort, p.dstPort,
             p.ipLength, now);
         return p.ipLength;

@@ -12,7 +12,7 @@
  *     c.classify(counts, n, scores);                                    // scores[i*k + j] = P(label j | image i)
  * }
  * }</pre>
- * Tests of other modules can create a real model with
- * {@link io.flowpic.inference.FixedWeightModelWriter#write(java.nio.file.Path, ModelMetadata, long)}.
+ * Tests, here and in other modules (through this module's test jar), create a real model with
+ * {@code FixedWeightModelWriter.write(Path, ModelMetadata, long)} from the test sources.
  */
 package io.flowpic.inference;

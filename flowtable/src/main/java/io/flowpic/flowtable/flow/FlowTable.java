@@ -1,5 +1,6 @@
 package io.flowpic.flowtable.flow;
 
+import org.agrona.BufferUtil;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.nio.ByteBuffer;
@@ -10,6 +11,12 @@ import java.nio.ByteBuffer;
  * Single writer. Open addressing with linear probing over one off-heap slab (no per-flow objects,
  * no boxing); deletion by backward shift so no tombstones accumulate. Capacity is bounded: when
  * max flows are held, each packet of a new flow is counted as rejected rather than growing towards an OOM.
+ * <p>
+ * Nothing grows on the packet path: {@link #onPacket} never allocates. Memory is committed as flows
+ * arrive, by {@link #reserve(int)}, which the owner calls between batches of packets (the flow agent,
+ * before each ring read): a replay of a small file or a quiet link does not pay for max-flows up front,
+ * and a rehash happens between packets, its pause absorbed by the ring. Replaced and closed slabs are
+ * freed at once, not left to the garbage collector, so {@link #reservedBytes()} is what is mapped.
  * <p>
  * The slot count need not be a power of two (the final capacity is {@code ceil(4/3 * maxFlows)}, load
  * factor at most 0.75, so no rounding waste): a hash maps to its home slot by multiply-shift range
@@ -45,15 +52,17 @@ public final class FlowTable
     private final FlowPicSpec spec;
     private final int maxFlows;
     private final long idleTimeoutNanos;
-    /** Slots the table starts with; it doubles as flows arrive, up to what max flows needs. */
+    /** Slots the table starts with; {@link #reserve(int)} doubles it as flows arrive, up to what max flows needs. */
     static final int INITIAL_SLOTS = 1024;
     /** Keeps the slab within one UnsafeBuffer (int-indexed): 16,000,000 slots of 96 bytes. */
     public static final int MAX_FLOWS = 12_000_000;
 
     private final int maxSlotCount;
+    private ByteBuffer slotMemory;
     private UnsafeBuffer slots;
     private int slotCount;
-    private int growThreshold;
+    /** Flows the slots hold at load factor 0.75 (max flows once at the final capacity); new flows beyond wait. */
+    private int admitLimit;
     private final PacketCellPool cellPool;
     private final FlowTableCounters counters;
     private final BlockListener listener;
@@ -83,9 +92,9 @@ public final class FlowTable
         this.counters = counters;
         this.listener = listener;
         // Load factor <= 0.75 keeps linear probe chains short; the final capacity is exactly
-        // ceil(4/3 * maxFlows), not rounded up to a power of two. Memory is committed as flows arrive
-        // (doubling, then one last step to the final capacity), so a replay of a small file or a quiet
-        // link does not pay for max-flows up front. maxSlotCount > maxFlows: a probe always meets an empty slot.
+        // ceil(4/3 * maxFlows), not rounded up to a power of two. Memory is committed by reserve() as flows
+        // arrive (doubling, then one last step to the final capacity). admitLimit < slotCount: a probe always
+        // meets an empty slot.
         maxSlotCount = maxSlotCount(maxFlows);
         allocateSlots(Math.min(INITIAL_SLOTS, maxSlotCount));
         cellPool = new PacketCellPool(maxOpenPackets);
@@ -115,16 +124,38 @@ public final class FlowTable
     private void allocateSlots(final int count)
     {
         slotCount = count;
-        slots = new UnsafeBuffer(ByteBuffer.allocateDirect(count * SLOT_LENGTH));
-        growThreshold = count == maxSlotCount ? Integer.MAX_VALUE : (int)(count * 3L / 4);
+        slotMemory = ByteBuffer.allocateDirect(count * SLOT_LENGTH);
+        slots = new UnsafeBuffer(slotMemory);
+        admitLimit = count == maxSlotCount ? maxFlows : (int)(count * 3L / 4);
     }
 
     /**
-     * Doubles the slot array (the last step only up to the final capacity) and re-inserts every flow. Rare:
-     * only while the flow count climbs.
+     * Makes room, if max flows and max open packets allow, for the next {@code packets} calls to
+     * {@link #onPacket} each to start a flow and take a cell chunk, so none of them finds the table or the
+     * cell pool short while it could still grow. Call it between batches, off the packet path: it may rehash
+     * every flow into a new slab (doubling, a dozen times at most on the way to max flows). Cheap when there
+     * is room: two comparisons.
+     *
+     * @return true when memory was added.
+     */
+    public boolean reserve(final int packets)
+    {
+        boolean grew = false;
+        while (size + packets > admitLimit && slotCount < maxSlotCount)
+        {
+            grow();
+            grew = true;
+        }
+        return cellPool.reserve(packets) || grew;
+    }
+
+    /**
+     * Doubles the slot array (the last step only up to the final capacity), re-inserts every flow and frees
+     * the old slab. Rare: only while the flow count climbs.
      */
     private void grow()
     {
+        final ByteBuffer oldMemory = slotMemory;
         final UnsafeBuffer old = slots;
         final int oldCount = slotCount;
         allocateSlots(Math.min(oldCount * 2, maxSlotCount));
@@ -148,6 +179,7 @@ public final class FlowTable
             }
             slots.putBytes(index * SLOT_LENGTH, old, from, SLOT_LENGTH);
         }
+        BufferUtil.free(oldMemory);
     }
 
     /** Slots a sweep visits: the cost of one {@link #expire(long)}. */
@@ -156,10 +188,40 @@ public final class FlowTable
         return slotCount;
     }
 
-    /** Bytes held now for flows and open-block packets. */
+    /** Bytes held now for flows (direct) and open-block packets (heap): what is allocated, not a formula. */
     public long reservedBytes()
     {
-        return (long)slotCount * SLOT_LENGTH + cellPool.allocatedBytes();
+        return (slotMemory == null ? 0 : slotMemory.capacity()) + cellPool.allocatedBytes();
+    }
+
+    /** Direct bytes held for flows: the slot slab, the only direct memory the table maps. */
+    public long directBytes()
+    {
+        return slotMemory == null ? 0 : slotMemory.capacity();
+    }
+
+    /** Address of the slot slab, for tests: unchanged while nothing grows. */
+    long slotAddress()
+    {
+        return slots.addressOffset();
+    }
+
+    /**
+     * Frees the slot slab now rather than at some later GC. The table is unusable afterwards; call it from the
+     * thread that owns the table, once no packet will come.
+     */
+    public void close()
+    {
+        if (slotMemory != null)
+        {
+            final ByteBuffer memory = slotMemory;
+            slotMemory = null;
+            slots = new UnsafeBuffer(new byte[0]); // use after close fails on bounds, never on freed memory
+            slotCount = 0;
+            admitLimit = 0;
+            size = 0;
+            BufferUtil.free(memory);
+        }
     }
 
     /** Bytes the table may grow to: max flows and max open packets all in use. */
@@ -197,10 +259,6 @@ public final class FlowTable
         {
             counters.packetsOversize.incrementRelease();
         }
-        if (size >= growThreshold)
-        {
-            grow();
-        }
         final int ports = (srcPort << 16) | (dstPort & 0xFFFF);
         final int meta = USED | (ipVersion << 8) | (protocol << 16);
         final int count = slotCount;
@@ -212,8 +270,9 @@ public final class FlowTable
             final int slotMeta = slots.getInt(offset + META);
             if (slotMeta == 0)
             {
-                if (size >= maxFlows)
+                if (size >= admitLimit)
                 {
+                    // At max flows (or, for an owner that did not reserve(), at the capacity now mapped).
                     counters.packetsRejectedTableFull.incrementRelease();
                     return;
                 }

@@ -1,9 +1,10 @@
 package io.flowpic.flowtable.flow;
 
 /**
- * Fixed-size pool of chained chunks holding the cell index of every packet of every open block.
- * Primitive slab plus free list: no allocation per packet, memory fixed at construction, and a
- * full pool is reported to the caller (who counts it) instead of growing.
+ * Bounded pool of chained chunks holding the cell index of every packet of every open block.
+ * Primitive slab plus free list. The slab grows (doubling, up to the configured maximum) only in
+ * {@link #reserve(int)}, which the owner calls between packets; {@link #allocate()} never grows, and a
+ * pool with no chunk left reports it to the caller (who counts it).
  */
 final class PacketCellPool
 {
@@ -15,7 +16,7 @@ final class PacketCellPool
     static final int CHUNK_INTS = 16;
     static final int CELLS_PER_CHUNK = CHUNK_INTS - 1;
 
-    /** Chunks the slab starts with; it doubles on demand up to the configured maximum. */
+    /** Chunks the slab starts with; {@link #reserve(int)} doubles it up to the configured maximum. */
     static final int INITIAL_CHUNKS = 4096;
 
     private final int maxChunks;
@@ -23,16 +24,12 @@ final class PacketCellPool
     /** Chunks never handed out start here: no free-list initialisation pass over the slab. */
     private int nextUnused;
     private int freeHead = NONE;
+    private int freeChunks;
 
     PacketCellPool(final int maxCells)
     {
         maxChunks = Math.max(1, (maxCells + CELLS_PER_CHUNK - 1) / CELLS_PER_CHUNK);
         slab = new int[Math.min(INITIAL_CHUNKS, maxChunks) * CHUNK_INTS];
-    }
-
-    int capacityCells()
-    {
-        return maxChunks * CELLS_PER_CHUNK;
     }
 
     long allocatedBytes()
@@ -45,7 +42,29 @@ final class PacketCellPool
         return (long)maxChunks * CHUNK_INTS * 4L;
     }
 
-    /** @return a chunk index, or {@link #NONE} when the pool is exhausted. */
+    /**
+     * Grows the slab, if it can, so that the next {@code chunks} calls to {@link #allocate()} succeed. Off the
+     * packet path: the owner calls it between batches of packets (each packet takes at most one chunk).
+     *
+     * @return true when the slab grew.
+     */
+    boolean reserve(final int chunks)
+    {
+        final int slabChunks = slab.length / CHUNK_INTS;
+        if (freeChunks + (slabChunks - nextUnused) >= chunks || slabChunks == maxChunks)
+        {
+            return false;
+        }
+        int grown = slabChunks;
+        while (freeChunks + (grown - nextUnused) < chunks && grown < maxChunks)
+        {
+            grown = (int)Math.min((long)grown * 2, maxChunks);
+        }
+        slab = java.util.Arrays.copyOf(slab, grown * CHUNK_INTS);
+        return true;
+    }
+
+    /** @return a chunk index, or {@link #NONE} when no chunk is free in the slab as reserved. */
     int allocate()
     {
         final int chunk = freeHead;
@@ -53,16 +72,12 @@ final class PacketCellPool
         {
             freeHead = slab[chunk * CHUNK_INTS];
             slab[chunk * CHUNK_INTS] = NONE;
+            freeChunks--;
             return chunk;
         }
         if (nextUnused == slab.length / CHUNK_INTS)
         {
-            if (nextUnused == maxChunks)
-            {
-                return NONE;
-            }
-            // Rare: the slab doubles while open blocks hold more packets than ever before.
-            slab = java.util.Arrays.copyOf(slab, Math.min(nextUnused * 2, maxChunks) * CHUNK_INTS);
+            return NONE;
         }
         slab[nextUnused * CHUNK_INTS] = NONE;
         return nextUnused++;
@@ -95,6 +110,7 @@ final class PacketCellPool
             final int next = slab[base];
             slab[base] = freeHead;
             freeHead = chunk;
+            freeChunks++;
             chunk = next;
         }
     }

@@ -50,6 +50,7 @@ class FlowTableSlotsTest
 
         void send(final FlowTable table, final long t)
         {
+            table.reserve(1); // the flow agent reserves between ring batches
             table.onPacket(ipVersion, protocol, srcHi, srcLo, dstHi, dstLo, srcPort, dstPort, 100, t);
         }
 

@@ -26,6 +26,7 @@ class FlowTableTest
 
     private static void packet(final FlowTable table, final int srcPort, final int size, final long t)
     {
+        table.reserve(1);
         table.onPacket(4, 6, 0, 0x0A000001L, 0, 0x0A000002L, srcPort, 443, size, t);
     }
 
@@ -280,9 +281,13 @@ class FlowTableTest
     void ipv6KeysAndDirectionAreDistinct()
     {
         final FlowTable table = table(32, 15, 1, 16);
+        table.reserve(1);
         table.onPacket(6, 17, 0x20010DB8L << 32, 1, 0x20010DB8L << 32, 2, 5000, 53, 80, T0);
+        table.reserve(1);
         table.onPacket(6, 17, 0x20010DB8L << 32, 2, 0x20010DB8L << 32, 1, 53, 5000, 120, T0 + 1);
+        table.reserve(1);
         table.onPacket(4, 17, 0, 1, 0, 2, 5000, 53, 80, T0 + 2);
+        table.reserve(1);
         table.onPacket(4, 6, 0, 1, 0, 2, 5000, 53, 80, T0 + 3);
         assertEquals(4, table.activeFlows());
         table.flushAll();
@@ -340,6 +345,7 @@ class FlowTableTest
             for (int i = 0; i < 1000; i++)
             {
                 // SYN scan: a new 5-tuple per packet, towards every port of the host
+                table.reserve(1);
                 table.onPacket(4, 6, 0, 0x0B000000L + round, 0, 0x0A000002L, 40000, i + 1, 60, t++);
             }
         }
@@ -365,6 +371,7 @@ class FlowTableTest
         {
             for (int flow = 0; flow < 50_000; flow++)
             {
+                table.reserve(1);
                 table.onPacket(4, 17, 0, 0x0A000000L + flow, 0, 0x0B000001L, 1000 + (flow & 0x3FFF), 53,
                     100 + round, T0 + round * S + flow);
             }

@@ -87,6 +87,7 @@ class SharedCorpusWindowsTest
                         {
                             return;
                         }
+                        table.reserve(1); // the flow agent reserves between ring batches
                         table.onPacket(packet.ipVersion, packet.protocol, packet.srcHi, packet.srcLo, packet.dstHi,
                             packet.dstLo, packet.srcPort, packet.dstPort, packet.ipLength, timestampNanos);
                         if (++seen[0] % sweepEvery == 0)

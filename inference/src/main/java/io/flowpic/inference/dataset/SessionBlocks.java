@@ -107,6 +107,7 @@ public final class SessionBlocks
                 {
                     continue;
                 }
+                table.reserve(1); // offline, no ring batches: room for this one packet
                 table.onPacket(session.ipVersion(), session.protocol(), session.srcHi(), session.srcLo(),
                     session.dstHi(), session.dstLo(), session.srcPort(), session.dstPort(), sizes[i], start + offset);
             }
@@ -139,6 +140,10 @@ public final class SessionBlocks
         {
             poolCells = Math.max(MIN_POOL_CELLS, Integer.highestOneBit(Math.max(1, packets - 1)) << 1);
             final FlowTableCounters counters = new FlowTableCounters(FlowTableCounters.standaloneCountersManager(16));
+            if (table != null)
+            {
+                table.close(); // its slab goes now, not at some later GC
+            }
             table = new FlowTable(spec, 4, idleTimeoutNanos, poolCells, counters, this::onBlock);
         }
     }

@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Test;
 
 import java.util.List;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 class SessionBlocksTest
@@ -27,14 +28,12 @@ class SessionBlocksTest
             new int[] {40, 800, 1500, 100, 400, 1499});
         final List<float[]> counts = blocks.counts(s);
         assertEquals(2, counts.size());
-        final float[] first = counts.get(0);
-        assertEquals(1f, first[spec.cell(40, 0)]);
-        assertEquals(1f, first[spec.cell(800, 2_500_000_000L)]);
-        assertEquals(1f, first[spec.cell(1500, 9_900_000_000L)]);
-        assertEquals(3f, sum(first));
-        final float[] third = counts.get(1);
-        assertEquals(1f, third[spec.cell(400, 5 * S)]);
-        assertEquals(1f, third[spec.cell(1499, 9 * S)]);
+        // Cells worked out by hand from the README's bins (R = 4, T = 10 s, sizes up to 1500), index row * 4 + column
+        // with row = min(size * 4 / 1500, 3) and column = min(offset in block * 4 / 10 s, 3):
+        // 40 B at 0 s -> (0, 0); 800 B at 2.5 s -> (2, 1); 1500 B at 9.9 s -> (3, 3).
+        assertArrayEquals(cells(16, 0, 2 * 4 + 1, 3 * 4 + 3), counts.get(0));
+        // The block of 20..30 s: 400 B at 5 s in -> (1, 2); 1499 B at 9 s in -> (3, 3).
+        assertArrayEquals(cells(16, 1 * 4 + 2, 3 * 4 + 3), counts.get(1));
         assertEquals(2, blocks.qualifyingBlocks());
         assertEquals(1, blocks.rejectedBlocks());
     }
@@ -68,6 +67,17 @@ class SessionBlocksTest
         final List<float[]> counts = blocks.counts(session(offsets, sizes));
         assertEquals(1, counts.size());
         assertEquals(n, sum(counts.get(0)), 0.0);
+    }
+
+    /** A count image with one packet in each of the given cells. */
+    private static float[] cells(final int length, final int... oneEach)
+    {
+        final float[] image = new float[length];
+        for (final int cell : oneEach)
+        {
+            image[cell]++;
+        }
+        return image;
     }
 
     private static float sum(final float[] a)

@@ -22,7 +22,6 @@ import java.sql.Timestamp;
  */
 public final class LiveCapture implements RawPacketListener, AutoCloseable
 {
-    private final String interfaceName;
     private final PcapHandle handle;
     private final PacketRing ring;
     private final SensorCounters counters;
@@ -34,13 +33,11 @@ public final class LiveCapture implements RawPacketListener, AutoCloseable
     private volatile boolean running;
 
     private LiveCapture(
-        final String interfaceName,
         final PcapHandle handle,
         final boolean nanosecondTimestamps,
         final PacketRing ring,
         final SensorCounters counters)
     {
-        this.interfaceName = interfaceName;
         this.handle = handle;
         this.nanosecondTimestamps = nanosecondTimestamps;
         this.ring = ring;
@@ -54,7 +51,7 @@ public final class LiveCapture implements RawPacketListener, AutoCloseable
         final SensorCounters counters) throws IOException
     {
         final Opened opened = openHandle(interfaceName, config);
-        return new LiveCapture(interfaceName, opened.handle, opened.nanos, ring, counters);
+        return new LiveCapture(opened.handle, opened.nanos, ring, counters);
     }
 
     /**
@@ -156,11 +153,6 @@ public final class LiveCapture implements RawPacketListener, AutoCloseable
             .timeoutMillis(100)
             .immediateMode(false)
             .timestampPrecision(nanos ? PcapHandle.TimestampPrecision.NANO : PcapHandle.TimestampPrecision.MICRO);
-    }
-
-    public String interfaceName()
-    {
-        return interfaceName;
     }
 
     public int linkType()

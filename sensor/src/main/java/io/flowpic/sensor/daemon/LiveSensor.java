@@ -9,6 +9,7 @@ import io.flowpic.sensor.config.ConfigException;
 import io.flowpic.sensor.config.ConfigLoader;
 import io.flowpic.sensor.config.SensorConfig;
 import io.flowpic.sensor.export.Exporters;
+import io.flowpic.sensor.journal.JournalHousekeeping;
 import io.flowpic.sensor.journal.JournalWriter;
 import io.flowpic.sensor.metrics.MetricsServer;
 import io.flowpic.sensor.metrics.PrometheusFormatter;
@@ -54,11 +55,13 @@ public final class LiveSensor implements AutoCloseable
     private final String interfaceReason;
     private final FlowPicClassifier firstModel;
     private final JournalWriter journal;
+    private final JournalHousekeeping journalHousekeeping;
     private final LiveCapture capture;
     private final FlowAgent flowAgent;
     private final InferenceAgent inferenceAgent;
     private final AgentRunner flowRunner;
     private final AgentRunner inferenceRunner;
+    private final AgentRunner housekeepingRunner;
     private final Exporters exporters;
     private MetricsServer metrics;
     private boolean started;
@@ -84,13 +87,15 @@ public final class LiveSensor implements AutoCloseable
         }
         firstModel = ModelLocator.load(config.model().path(), config.flowpic().spec(), config.inference().threads());
         JournalWriter journalWriter = null;
+        JournalHousekeeping housekeeping = null;
         LiveCapture liveCapture = null;
         CountersFile createdCounters = null;
         try
         {
             journalWriter = new JournalWriter(Path.of(config.journal().path()),
-                RollCycles.valueOf(config.journal().rollCycle()),
-                (long)config.journal().minFreeMb() << 20, config.journal().retentionHours());
+                RollCycles.valueOf(config.journal().rollCycle()));
+            housekeeping = new JournalHousekeeping(journalWriter, (long)config.journal().minFreeMb() << 20,
+                config.journal().retentionHours());
             // Counters live in a file beside the journal so `flowpic stat` can read them from outside.
             createdCounters = CountersFile.create(Path.of(config.journal().path(), CountersFile.FILE_NAME), 256);
             counters = new SensorCounters(createdCounters.manager());
@@ -124,12 +129,16 @@ public final class LiveSensor implements AutoCloseable
         }
         countersFile = createdCounters;
         journal = journalWriter;
+        journalHousekeeping = housekeeping;
         exporters = new Exporters(Path.of(config.journal().path()), counters.manager, log);
         capture = liveCapture;
         flowRunner = new AgentRunner(new BackoffIdleStrategy(1, 10, 1000, 1_000_000), agentError::set, null,
             flowAgent);
         // A quiet network leaves inference idle most of the time; a millisecond sleep is plenty.
         inferenceRunner = new AgentRunner(new SleepingMillisIdleStrategy(1), agentError::set, null, inferenceAgent);
+        // Checks are a second apart at the finest; sleeping 100 ms between duty cycles costs nothing.
+        housekeepingRunner = new AgentRunner(new SleepingMillisIdleStrategy(100), agentError::set, null,
+            journalHousekeeping);
     }
 
     /** Opens everything (model, journal, capture handle) and starts the threads. */
@@ -155,6 +164,7 @@ public final class LiveSensor implements AutoCloseable
         }
         AgentRunner.startOnThread(sensor.flowRunner);
         AgentRunner.startOnThread(sensor.inferenceRunner);
+        AgentRunner.startOnThread(sensor.housekeepingRunner);
         sensor.capture.start();
         sensor.started = true;
         log.printf("flowpic: capturing on %s (%s), link type %d, %s timestamps; model %s; journal %s; %s%n",
@@ -188,22 +198,12 @@ public final class LiveSensor implements AutoCloseable
         return counters;
     }
 
-    public String interfaceName()
-    {
-        return interfaceName;
-    }
-
     public String modelId()
     {
         return inferenceAgent.modelId();
     }
 
-    public int activeFlows()
-    {
-        return flowAgent.activeFlows();
-    }
-
-    /** Capture thread and both agents alive, and the journal taking records. */
+    /** Capture thread and the agents alive, and the journal taking records. */
     public boolean healthy()
     {
         return healthProblem() == null;
@@ -221,13 +221,13 @@ public final class LiveSensor implements AutoCloseable
             return "capture not running" + (capture.failure() == null ? "" : ": " + capture.failure());
         }
         final Throwable error = agentError.get();
-        if (error != null || flowRunner.isClosed() || inferenceRunner.isClosed())
+        if (error != null || flowRunner.isClosed() || inferenceRunner.isClosed() || housekeepingRunner.isClosed())
         {
             return "agent stopped" + (error == null ? "" : ": " + error);
         }
         if (!journal.spaceAvailable())
         {
-            return "journal refusing records: free disk below journal.min-free-mb (" + (journal.minFreeBytes() >> 20) +
+            return "journal refusing records: free disk below journal.min-free-mb (" + (journalHousekeeping.minFreeBytes() >> 20) +
                 " MiB)";
         }
         return null;
@@ -307,12 +307,6 @@ public final class LiveSensor implements AutoCloseable
         thread.start();
     }
 
-    /** True while a reload is loading a model in the background. */
-    public boolean isReloading()
-    {
-        return reloading.get();
-    }
-
     /**
      * Stops capture, finishes every open block (those that qualify are classified), flushes the
      * journal. Bounded: gives up waiting after 20 s and says so.
@@ -368,6 +362,7 @@ public final class LiveSensor implements AutoCloseable
         exporters.close();
         flowRunner.close();
         inferenceRunner.close();
+        housekeepingRunner.close();
         capture.close();
         journal.close();
         inferenceAgent.closeSwappedModel();

@@ -90,6 +90,9 @@ public final class FlowAgent implements Agent, MessageHandler, BlockListener
         {
             return 0;
         }
+        // Growth happens here, between ring batches, never inside onPacket: room for every packet of the
+        // next batch to start a flow and take a cell chunk, up to max-flows and max-open-packets.
+        flowTable.reserve(READ_LIMIT);
         int work = ring.read(this, READ_LIMIT);
         if (stopRequested && work == 0)
         {
@@ -219,6 +222,13 @@ public final class FlowAgent implements Agent, MessageHandler, BlockListener
     {
         stopDeadlineNanos = deadlineNanos;
         stopRequested = true;
+    }
+
+    /** The agent's thread is done with the table: free its direct memory now, not at some GC. */
+    @Override
+    public void onClose()
+    {
+        flowTable.close();
     }
 
     public boolean isFinished()

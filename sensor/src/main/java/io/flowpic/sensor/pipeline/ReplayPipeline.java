@@ -7,11 +7,13 @@ import io.flowpic.flowtable.capture.PacketHandler;
 import io.flowpic.flowtable.decode.DecodeResult;
 import io.flowpic.inference.FlowPicClassifier;
 import io.flowpic.sensor.config.SensorConfig;
+import io.flowpic.sensor.journal.JournalHousekeeping;
 import io.flowpic.sensor.journal.JournalWriter;
 import net.openhft.chronicle.queue.RollCycles;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
+import org.agrona.concurrent.SleepingMillisIdleStrategy;
 import org.agrona.concurrent.SystemEpochNanoClock;
 
 import java.io.IOException;
@@ -119,7 +121,8 @@ public final class ReplayPipeline
 
         // Opening the journal loads Chronicle Queue (seconds of class loading and initialisation on a busy
         // machine); reading and flow accounting need no journal, so it opens beside them, like the model.
-        final CompletableFuture<JournalWriter> journalOpened = openJournalAsync();
+        final AtomicReference<AgentRunner> housekeepingRunner = new AtomicReference<>();
+        final CompletableFuture<JournalWriter> journalOpened = openJournalAsync(housekeepingRunner, agentError);
         // A journal that cannot be opened stops the replay at once, not only once the model has loaded.
         journalOpened.whenComplete((journal, failure) ->
         {
@@ -288,6 +291,10 @@ public final class ReplayPipeline
         finally
         {
             final JournalWriter journal = journalOpened.handle((opened, ex) -> opened).join();
+            if (housekeepingRunner.get() != null)
+            {
+                housekeepingRunner.get().close();
+            }
             if (journal != null)
             {
                 journal.close();
@@ -295,20 +302,36 @@ public final class ReplayPipeline
         }
     }
 
-    private CompletableFuture<JournalWriter> openJournalAsync()
+    /**
+     * Opens the journal on a thread of its own, and starts its housekeeping (free space, retention) on another,
+     * as live: which records a replay journals does not depend on it, only whether a full disk refuses them.
+     */
+    private CompletableFuture<JournalWriter> openJournalAsync(final AtomicReference<AgentRunner> housekeepingRunner,
+        final AtomicReference<Throwable> agentError)
     {
         final CompletableFuture<JournalWriter> opened = new CompletableFuture<>();
         final Thread opener = new Thread(() ->
         {
+            JournalWriter writer = null;
             try
             {
-                opened.complete(new JournalWriter(Path.of(config.journal().path()),
-                    RollCycles.valueOf(config.journal().rollCycle()),
-                    (long)config.journal().minFreeMb() << 20, config.journal().retentionHours()));
+                writer = new JournalWriter(Path.of(config.journal().path()),
+                    RollCycles.valueOf(config.journal().rollCycle()));
+                final JournalHousekeeping housekeeping = new JournalHousekeeping(writer,
+                    (long)config.journal().minFreeMb() << 20, config.journal().retentionHours());
+                final AgentRunner runner = new AgentRunner(new SleepingMillisIdleStrategy(100), agentError::set, null,
+                    housekeeping);
+                housekeepingRunner.set(runner);
+                AgentRunner.startOnThread(runner);
+                opened.complete(writer);
                 PhaseLog.mark("journal-open");
             }
             catch (final Throwable ex)
             {
+                if (writer != null)
+                {
+                    writer.close();
+                }
                 opened.completeExceptionally(ex);
             }
         }, "flowpic-journal-open");

@@ -243,6 +243,7 @@ class ToolsExtractTest
                 {
                     if (decoder.decode(linkType, buffer, offset, capturedLength, packet) == DecodeResult.OK)
                     {
+                        table.reserve(1); // the flow agent reserves between ring batches
                         table.onPacket(packet.ipVersion, packet.protocol, packet.srcHi, packet.srcLo, packet.dstHi,
                             packet.dstLo, packet.srcPort, packet.dstPort, packet.ipLength, ts);
                     }

@@ -6,9 +6,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -20,7 +18,7 @@ class JournalWriterGuardTest
     @TempDir
     Path dir;
 
-    private static LabelRecord record()
+    static LabelRecord record()
     {
         final LabelRecord record = new LabelRecord();
         record.ipVersion = 4;
@@ -36,12 +34,15 @@ class JournalWriterGuardTest
     void belowTheFreeSpaceMinimumRecordsAreRefusedNotWritten() throws Exception
     {
         final Path journal = dir.resolve("full");
-        try (JournalWriter writer = new JournalWriter(journal, RollCycles.FAST_DAILY, Long.MAX_VALUE, 0))
+        try (JournalWriter writer = new JournalWriter(journal, RollCycles.FAST_DAILY))
         {
+            new JournalHousekeeping(writer, Long.MAX_VALUE, 0);
             assertFalse(writer.append(record()), "no file system has Long.MAX_VALUE bytes free");
+            assertFalse(writer.spaceAvailable());
         }
-        try (JournalWriter writer = new JournalWriter(journal, RollCycles.FAST_DAILY, 0, 0))
+        try (JournalWriter writer = new JournalWriter(journal, RollCycles.FAST_DAILY))
         {
+            new JournalHousekeeping(writer, 0, 0);
             assertTrue(writer.append(record()));
         }
         try (JournalReader reader = new JournalReader(journal))
@@ -72,30 +73,6 @@ class JournalWriterGuardTest
             final Exception ex = assertThrows(java.io.IOException.class,
                 () -> new JournalWriter(journal, RollCycles.FAST_DAILY));
             assertTrue(ex.getMessage().contains(journal.toString()));
-        }
-    }
-
-    @Test
-    void retentionDeletesOldRollFilesButNeverTheNewest() throws Exception
-    {
-        final Path journal = dir.resolve("retained");
-        try (JournalWriter writer = new JournalWriter(journal, RollCycles.FAST_DAILY))
-        {
-            assertTrue(writer.append(record()));
-            final Path old = journal.resolve("20200101F.cq4");
-            Files.write(old, new byte[16]);
-            Files.setLastModifiedTime(old, FileTime.fromMillis(System.currentTimeMillis() -
-                TimeUnit.DAYS.toMillis(30)));
-            final long cutoff = System.currentTimeMillis() - TimeUnit.DAYS.toMillis(7);
-            assertEquals(1, writer.deleteExpiredRollFiles(cutoff));
-            assertFalse(Files.exists(old));
-            // The current roll file is the newest and stays, however old the cutoff says it is.
-            assertEquals(0, writer.deleteExpiredRollFiles(Long.MAX_VALUE));
-            assertTrue(writer.append(record()));
-        }
-        try (JournalReader reader = new JournalReader(journal))
-        {
-            assertEquals(2, reader.readAll().size());
         }
     }
 }

@@ -48,29 +48,73 @@ class PrometheusFormatterTest
         try
         {
             double lastPackets = 0;
+            final double[] lastBuckets = new double[LatencyHistogram.BOUNDS_MS.length + 1];
             for (int scrape = 0; scrape < 300; scrape++)
             {
                 final Map<String, Double> samples = MetricsServerTest.parse(formatter.format());
-                double previous = 0;
-                for (final long bound : LatencyHistogram.BOUNDS_MS)
+                final double[] buckets = buckets(samples, "flowpic_block_latency_seconds");
+                for (int i = 0; i < buckets.length; i++)
                 {
-                    final String le = java.math.BigDecimal.valueOf(bound, 3).stripTrailingZeros().toPlainString();
-                    final double value = samples.get("flowpic_block_latency_seconds_bucket{le=\"" + le + "\"}");
-                    assertTrue(value >= previous, "cumulative at le=" + le);
-                    previous = value;
+                    // Cumulative within the scrape, and no bucket ever goes back between scrapes.
+                    assertTrue(i == 0 || buckets[i] >= buckets[i - 1], "cumulative at bucket " + i);
+                    assertTrue(buckets[i] >= lastBuckets[i], "bucket " + i + " went back");
                 }
-                final double inf = samples.get("flowpic_block_latency_seconds_bucket{le=\"+Inf\"}");
-                assertTrue(inf >= previous, "+Inf holds every bucket");
-                assertEquals(inf, samples.get("flowpic_block_latency_seconds_count"));
+                System.arraycopy(buckets, 0, lastBuckets, 0, buckets.length);
                 final double packets = samples.get("flowpic_packets_captured_total");
                 assertTrue(packets >= lastPackets, "counters never go back");
                 lastPackets = packets;
             }
+            assertTrue(lastBuckets[lastBuckets.length - 1] > 0, "the writer recorded while scraped");
         }
         finally
         {
             running.set(false);
             writer.join();
         }
+    }
+
+    /**
+     * A known set of latencies, one on each whole millisecond 0..12,000 (so on every bucket bound too):
+     * each bucket must count exactly the records at or below its bound, worked out here, not by the histogram.
+     */
+    @Test
+    void bucketsCountExactlyTheRecordsAtOrBelowTheirBound()
+    {
+        final SensorCounters counters = SensorCounters.standalone();
+        final int maxMs = 12_000;
+        long sumMs = 0;
+        for (int ms = 0; ms <= maxMs; ms++)
+        {
+            counters.blockLatency.record(ms * 1_000_000L);
+            sumMs += ms;
+        }
+        final Map<String, Double> samples =
+            MetricsServerTest.parse(new PrometheusFormatter(counters, () -> "m", () -> 0).format());
+        final double[] buckets = buckets(samples, "flowpic_block_latency_seconds");
+        final long[] boundsMs = {1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000};
+        for (int i = 0; i < boundsMs.length; i++)
+        {
+            assertEquals(boundsMs[i] + 1, buckets[i], "le=" + boundsMs[i] + " ms: records 0.." + boundsMs[i] + " ms");
+        }
+        assertEquals(maxMs + 1, buckets[boundsMs.length], "+Inf: every record");
+        assertEquals(maxMs + 1, samples.get("flowpic_block_latency_seconds_count"));
+        assertEquals(sumMs / 1000.0, samples.get("flowpic_block_latency_seconds_sum"), 1e-9);
+        assertEquals(0.0, buckets(samples, "flowpic_block_finish_latency_seconds")[boundsMs.length], "other histogram");
+    }
+
+    /** The bucket samples of a histogram in bound order, +Inf last, located by their printed {@code le}. */
+    private static double[] buckets(final Map<String, Double> samples, final String name)
+    {
+        final String[] les = {"0.001", "0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1", "2.5", "5", "10",
+            "+Inf"};
+        assertEquals(LatencyHistogram.BOUNDS_MS.length + 1, les.length, "bounds changed: update this test");
+        final double[] values = new double[les.length];
+        for (int i = 0; i < les.length; i++)
+        {
+            final Double value = samples.get(name + "_bucket{le=\"" + les[i] + "\"}");
+            assertTrue(value != null, name + " has no bucket le=" + les[i]);
+            values[i] = value;
+        }
+        return values;
     }
 }

@@ -2,9 +2,17 @@ package io.flowpic.sensor.pipeline;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.flowpic.flowtable.capture.CaptureFileReader;
 import io.flowpic.flowtable.capture.CaptureWriter;
 import io.flowpic.flowtable.capture.LinkType;
+import io.flowpic.flowtable.decode.DecodeResult;
+import io.flowpic.flowtable.decode.DecodedPacket;
+import io.flowpic.flowtable.decode.PacketDecoder;
 import io.flowpic.flowtable.decode.Packets;
+import io.flowpic.flowtable.flow.FlowPicSpec;
+import io.flowpic.flowtable.flow.FlowTable;
+import io.flowpic.flowtable.flow.FlowTableCounters;
+import io.flowpic.inference.FlowDescriptors;
 import io.flowpic.inference.FlowPicClassifier;
 import io.flowpic.sensor.cli.Main;
 import io.flowpic.sensor.config.ConfigLoader;
@@ -29,6 +37,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -180,6 +189,67 @@ class ReplayEndToEndTest
             bytes += 100 + i * 30;
         }
         assertEquals(bytes, secondA.bytes);
+    }
+
+    /**
+     * Every record's scores are the model's for that record's own block: the blocks are rebuilt from the capture
+     * here (reader, decoder, flow table, no pipeline), classified one at a time, and matched to records by flow and
+     * start. "Label = argmax of its own scores" alone passes a batch that pairs blocks with another's scores.
+     */
+    @Test
+    void everyRecordCarriesTheModelsScoresForItsOwnBlock() throws Exception
+    {
+        final Path journal = dir.resolve("journal-scores");
+        replay(journal);
+        final List<LabelRecord> records = read(journal);
+        final SensorConfig config = config(journal);
+        final FlowPicSpec spec = config.flowpic().spec();
+        final Map<String, float[]> expected = new HashMap<>();
+        try (FlowPicClassifier classifier = FlowPicClassifier.load(model))
+        {
+            final int cells = spec.cellsPerImage();
+            final int classes = TestModels.LABELS.size();
+            final FlowTable table = new FlowTable(spec, 1024, TimeUnit.SECONDS.toNanos(
+                config.flowTable().idleTimeoutSeconds()), 1 << 16,
+                new FlowTableCounters(FlowTableCounters.standaloneCountersManager(16)), (block, qualifies) ->
+                {
+                    if (qualifies)
+                    {
+                        final float[] counts = new float[cells];
+                        block.addCountsTo(counts, 0);
+                        final float[] flows = new float[FlowDescriptors.WIDTH];
+                        FlowDescriptors.fill(block, flows, 0);
+                        final float[] scores = new float[classes];
+                        classifier.classify(counts, flows, 1, scores);
+                        expected.put(block.srcPort + ">" + block.dstPort + "/" + block.protocol + "@" +
+                            block.startNanos, scores);
+                    }
+                });
+            final PacketDecoder decoder = new PacketDecoder(4096);
+            final DecodedPacket packet = new DecodedPacket();
+            new CaptureFileReader().read(capture, (linkType, buffer, offset, capturedLength, originalLength, ts) ->
+            {
+                if (decoder.decode(linkType, buffer, offset, capturedLength, packet) == DecodeResult.OK)
+                {
+                    table.reserve(1);
+                    table.onPacket(packet.ipVersion, packet.protocol, packet.srcHi, packet.srcLo, packet.dstHi,
+                        packet.dstLo, packet.srcPort, packet.dstPort, packet.ipLength, ts);
+                }
+            });
+            table.flushAll();
+            table.close();
+        }
+        assertEquals(3, expected.size());
+        assertEquals(expected.size(), records.size());
+        final Set<String> distinct = new TreeSet<>();
+        for (final LabelRecord r : records)
+        {
+            final float[] scores = expected.get(r.srcPort + ">" + r.dstPort + "/" + r.protocol + "@" + r.startNanos);
+            assertNotNull(scores, "no such block in the capture: " + key(r) + " at " + r.startNanos);
+            assertArrayEquals(scores, r.scores, 1e-5f, key(r) + " at " + r.startNanos);
+            distinct.add(java.util.Arrays.toString(scores));
+        }
+        assertEquals(3, distinct.size(), "the blocks score differently, so swapped scores would show");
     }
 
     @Test

@@ -19,8 +19,8 @@ import java.util.SplittableRandom;
 
 /**
  * Builds and exports a small FlowPic SavedModel (tag {@code serve}) with fixed, deterministic weights derived
- * from a seed, plus its {@value ModelMetadata#FILE_NAME}. Used by tests (here and in other modules) that
- * need a real model, and as the export path a trainer can reuse.
+ * from a seed, plus its {@value ModelMetadata#FILE_NAME}. Test code, for tests here and in other modules (through
+ * the test jar) that need a real model; the trainer exports its own.
  *
  * <p>Graph (NHWC, float32):
  * <pre>
