@@ -32,9 +32,9 @@ class TrainerDeterminismTest
 
     /**
      * Java-side randomness (split, augmentation, shuffling, initial weights) is seeded, and the TF CPU kernels are
-     * bit-reproducible in a fresh process (in one that already ran other graphs they may round differently, enough
+     * bit-reproducible in a fresh process on one CPU (in one that already ran other graphs they may round differently, enough
      * to move weights by 0.01 and flip a validation block, which is why this is not compared in-process). So two
-     * fresh JVMs must agree on the split, the accuracy and every weight, bit for bit.
+     * fresh JVMs must agree on the split and, within what thread scheduling can move, on every weight.
      */
     @Test
     void sameSeedGivesTheSameSplitAndWeights(@TempDir final Path dir) throws Exception
@@ -42,7 +42,20 @@ class TrainerDeterminismTest
         final Path[] files = SyntheticFlows.write(dir, 6, 2, 3);
         final String a = trainInFreshJvm(dir.resolve("a"), files);
         final String b = trainInFreshJvm(dir.resolve("b"), files);
-        assertEquals(a, b, "same seed, different training");
+        // The split is Java's alone: equal to the letter. The weights: equal but for the last bits that a loaded
+        // machine's thread scheduling can move in TensorFlow's kernels (seen: bit-equal when idle, not under load);
+        // an unseeded shuffle moves them by ~0.02 and the accuracy by a tenth, far beyond this bound.
+        assertEquals(a.substring(0, a.indexOf(" sha256=")), b.substring(0, b.indexOf(" sha256=")),
+            "same seed, different split or weight count");
+        final float[] wa = readWeights(dir.resolve("a.weights"));
+        final float[] wb = readWeights(dir.resolve("b.weights"));
+        double maxDiff = 0;
+        for (int i = 0; i < wa.length; i++)
+        {
+            maxDiff = Math.max(maxDiff, Math.abs(wa[i] - wb[i]));
+        }
+        System.out.println("largest weight difference between the two trainings: " + maxDiff);
+        assertTrue(maxDiff <= 1e-4, "same seed, weights differ by up to " + maxDiff);
         try (org.tensorflow.Graph g1 = new org.tensorflow.Graph(); org.tensorflow.Graph g2 = new org.tensorflow.Graph())
         {
             final float[][] i1 = FlowPicNet.build(g1, Architecture.MINI, 32, 3, true, 9, "x", "y").initialValues(77);
@@ -54,10 +67,24 @@ class TrainerDeterminismTest
         }
     }
 
+    private static float[] readWeights(final Path file) throws java.io.IOException
+    {
+        final java.nio.FloatBuffer floats = java.nio.ByteBuffer.wrap(java.nio.file.Files.readAllBytes(file)).asFloatBuffer();
+        final float[] weights = new float[floats.remaining()];
+        floats.get(weights);
+        return weights;
+    }
+
     /** The probe's one line: split, accuracy and weight digest of a training in a new JVM. */
     private static String trainInFreshJvm(final Path out, final Path[] files) throws Exception
     {
         final List<String> command = new ArrayList<>();
+        // One CPU: TensorFlow sizes its pools by the CPUs it may run on, and with several threads a reduction's
+        // order (and so its last bit) depends on scheduling, which a loaded CI machine varies.
+        if (java.nio.file.Files.isExecutable(Path.of("/usr/bin/taskset")))
+        {
+            command.addAll(List.of("/usr/bin/taskset", "-c", "0"));
+        }
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         for (final String arg : ManagementFactory.getRuntimeMXBean().getInputArguments())
         {

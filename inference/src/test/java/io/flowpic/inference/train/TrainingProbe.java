@@ -7,7 +7,7 @@ import java.util.HexFormat;
 
 /**
  * Trains once in a JVM of its own and prints what the training decided: the validation split, the validation
- * accuracy and a digest of every trained weight's bits. TrainerDeterminismTest runs it twice and compares.
+ * accuracy a digest of every trained weight's bits, and the weights themselves into OUT.weights. TrainerDeterminismTest runs it twice and compares.
  * <p>
  * Args: output directory, then the flow CSV files.
  */
@@ -28,18 +28,24 @@ public final class TrainingProbe
             Architecture.MINI, 32));
         final MessageDigest digest = MessageDigest.getInstance("SHA-256");
         long count = 0;
-        for (final float[] tensor : result.weights())
+        try (java.io.DataOutputStream out = new java.io.DataOutputStream(new java.io.BufferedOutputStream(
+            java.nio.file.Files.newOutputStream(Path.of(args[0]).resolveSibling(Path.of(args[0]).getFileName() +
+                ".weights")))))
         {
-            final ByteBuffer bytes = ByteBuffer.allocate(tensor.length * 4);
-            for (final float w : tensor)
+            for (final float[] tensor : result.weights())
             {
-                bytes.putInt(Float.floatToRawIntBits(w));
+                final ByteBuffer bytes = ByteBuffer.allocate(tensor.length * 4);
+                for (final float w : tensor)
+                {
+                    bytes.putInt(Float.floatToRawIntBits(w));
+                    out.writeFloat(w);
+                }
+                digest.update(bytes.array());
+                count += tensor.length;
             }
-            digest.update(bytes.array());
-            count += tensor.length;
         }
-        System.out.println("PROBE split=" + result.validationGroups() + " accuracy=" + result.validation().accuracy() +
-            " weights=" + count + " sha256=" + HexFormat.of().formatHex(digest.digest()));
+        System.out.println("PROBE split=" + result.validationGroups() + " weights=" + count +
+            " sha256=" + HexFormat.of().formatHex(digest.digest()) + " accuracy=" + result.validation().accuracy());
         System.exit(0); // TensorFlow's pools would otherwise keep the JVM a while
     }
 }
