@@ -5,10 +5,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.flowpic.sensor.testing.SensorProcess;
 
 import java.io.ByteArrayOutputStream;
-import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,7 +14,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import java.util.zip.GZIPOutputStream;
 
@@ -129,15 +126,9 @@ class CsvInputErrorsTest
         final String err;
         if ("root".equals(System.getProperty("user.name")))
         {
-            final List<String> command = new ArrayList<>(List.of("setpriv", "--reuid=65534", "--regid=65534",
-                "--clear-groups"));
-            command.addAll(SensorProcess.javaCommand(io.flowpic.sensor.testing.NobodyClassPath.in(own), args));
-            final Path stderr = own.resolve("stderr.txt");
-            final Process process = new ProcessBuilder(command).redirectError(stderr.toFile())
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-            assertTrue(process.waitFor(60, TimeUnit.SECONDS));
-            exit = process.exitValue();
-            err = Files.readString(stderr, StandardCharsets.UTF_8);
+            final io.flowpic.sensor.testing.AsNobody.Result r = io.flowpic.sensor.testing.AsNobody.run(own, args);
+            exit = r.exitCode();
+            err = r.err();
         }
         else
         {

@@ -1,14 +1,11 @@
 package io.flowpic.sensor.cli;
 
-import io.flowpic.sensor.testing.SensorProcess;
 import io.flowpic.sensor.testing.TestJournals;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.File;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -77,7 +74,6 @@ class JournalTailTest
         Files.setPosixFilePermissions(journal, PosixFilePermissions.fromString("rwx------"));
         final boolean root = "root".equals(System.getProperty("user.name"));
         final List<String> tail = List.of("journal", "tail", "--journal", journal.toString());
-        final String nobodyClassPath = root ? io.flowpic.sensor.testing.NobodyClassPath.in(dir) : null;
         for (final boolean follow : new boolean[] {false, true})
         {
             final List<String> args = new ArrayList<>(tail);
@@ -89,15 +85,10 @@ class JournalTailTest
             final String err;
             if (root)
             {
-                final List<String> command = new ArrayList<>(List.of("setpriv", "--reuid=65534", "--regid=65534",
-                    "--clear-groups"));
-                command.addAll(SensorProcess.javaCommand(nobodyClassPath, args.toArray(new String[0])));
-                final Path stderr = dir.resolve("stderr.txt");
-                final Process process = new ProcessBuilder(command).redirectError(stderr.toFile())
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-                assertTrue(process.waitFor(60, TimeUnit.SECONDS));
-                exit = process.exitValue();
-                err = Files.readString(stderr, StandardCharsets.UTF_8);
+                final io.flowpic.sensor.testing.AsNobody.Result r =
+                    io.flowpic.sensor.testing.AsNobody.run(dir, args.toArray(new String[0]));
+                exit = r.exitCode();
+                err = r.err();
             }
             else
             {

@@ -2,27 +2,21 @@ package io.flowpic.sensor.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.flowpic.sensor.testing.SensorProcess;
 import io.flowpic.sensor.testing.TestCaptures;
 import io.flowpic.sensor.testing.TestModels;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.File;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -170,16 +164,10 @@ class SensorStartErrorsTest
             }
         }
         final Path journal = own.resolve("journal");
-        final List<String> command = new ArrayList<>(List.of("setpriv", "--reuid=65534", "--regid=65534",
-            "--clear-groups"));
-        command.addAll(SensorProcess.javaCommand(io.flowpic.sensor.testing.NobodyClassPath.in(own),
-            "run", "--model", readable.toString(), "--journal", journal.toString(), "--interface", "lo"));
-        final Path stderr = own.resolve("stderr.txt");
-        final Process process = new ProcessBuilder(command).redirectError(stderr.toFile())
-            .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        assertTrue(process.waitFor(60, TimeUnit.SECONDS));
-        final String err = Files.readString(stderr, StandardCharsets.UTF_8);
-        assertEquals(ExitCodes.CONFIG_ERROR, process.exitValue(), err);
+        final io.flowpic.sensor.testing.AsNobody.Result r = io.flowpic.sensor.testing.AsNobody.run(own,
+            "run", "--model", readable.toString(), "--journal", journal.toString(), "--interface", "lo");
+        final String err = r.err();
+        assertEquals(ExitCodes.CONFIG_ERROR, r.exitCode(), err);
         assertTrue(err.contains("cannot capture on 'lo'") &&
             err.contains("(capturing needs root or CAP_NET_RAW and CAP_NET_ADMIN)"), err);
         assertFalse(err.contains("\tat ") || err.contains("Exception"), err);

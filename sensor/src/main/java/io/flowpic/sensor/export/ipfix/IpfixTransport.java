@@ -1,6 +1,7 @@
 package io.flowpic.sensor.export.ipfix;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 
 /** How {@link IpfixSink} hands whole messages to the kernel; non-blocking, used by one thread. */
@@ -29,4 +30,15 @@ interface IpfixTransport extends AutoCloseable
 
     @Override
     void close();
+
+    /** The collector's address, looked up at every (re)connect so that a moved name is followed. */
+    static InetSocketAddress resolve(final String host, final int port) throws IOException
+    {
+        final InetSocketAddress address = new InetSocketAddress(host, port);
+        if (address.isUnresolved())
+        {
+            throw new IOException("cannot resolve IPFIX collector " + host);
+        }
+        return address;
+    }
 }

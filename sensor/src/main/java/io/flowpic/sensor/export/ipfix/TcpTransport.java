@@ -35,11 +35,7 @@ final class TcpTransport implements IpfixTransport
     {
         if (channel == null)
         {
-            final InetSocketAddress address = new InetSocketAddress(host, port);
-            if (address.isUnresolved())
-            {
-                throw new IOException("cannot resolve IPFIX collector " + host);
-            }
+            final InetSocketAddress address = IpfixTransport.resolve(host, port);
             channel = SocketChannel.open();
             channel.configureBlocking(false);
             channel.setOption(StandardSocketOptions.TCP_NODELAY, true);

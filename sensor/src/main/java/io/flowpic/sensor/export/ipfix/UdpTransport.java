@@ -27,12 +27,7 @@ final class UdpTransport implements IpfixTransport
     {
         if (channel == null)
         {
-            final InetSocketAddress resolved = new InetSocketAddress(host, port);
-            if (resolved.isUnresolved())
-            {
-                throw new IOException("cannot resolve IPFIX collector " + host);
-            }
-            address = resolved;
+            address = IpfixTransport.resolve(host, port);
             channel = DatagramChannel.open();
             channel.configureBlocking(false);
         }
