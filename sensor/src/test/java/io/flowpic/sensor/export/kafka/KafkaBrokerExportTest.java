@@ -381,6 +381,21 @@ class KafkaBrokerExportTest
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers())))
         {
             admin.createTopics(List.of(new NewTopic(topic, 3, (short)1))).all().get(60, TimeUnit.SECONDS);
+            // Created is not yet served: a send before every partition has a leader can wait out its delivery
+            // timeout on a loaded machine (seen once in CI), which is an outage the delivery test does not mean.
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (true)
+            {
+                final org.apache.kafka.clients.admin.TopicDescription description =
+                    admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic);
+                if (description.partitions().size() == 3 &&
+                    description.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty()))
+                {
+                    break;
+                }
+                assertTrue(System.nanoTime() < deadline, "partitions of " + topic + " without a leader: " + description);
+                Thread.sleep(100);
+            }
         }
     }
 
