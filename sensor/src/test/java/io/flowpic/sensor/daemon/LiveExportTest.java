@@ -184,25 +184,8 @@ class LiveExportTest
     /** Flows idle for a second are closed, so their blocks end (and leave) while the sensor runs. */
     private Path writeConfig(final VethPair pair, final Path model, final String exportList) throws Exception
     {
-        final Path file = dir.resolve("live.yaml");
-        Files.writeString(file, String.join("\n",
-            "capture:",
-            "  interface: " + pair.hostEnd,
-            "  ring-buffer-mb: 4",
-            "flow-table:",
-            "  max-flows: 65536",
-            "  max-open-packets: 1000000",
-            "  idle-timeout-seconds: 1",
-            "model:",
-            "  path: " + model,
-            "journal:",
-            "  path: " + dir.resolve("journal"),
-            "metrics:",
-            "  bind: 127.0.0.1",
-            "  port: 0",
-            "export:",
-            exportList));
-        return file;
+        return LiveSensorVethTest.writeConfig(dir, pair, model, 1,
+            "metrics:\n  bind: 127.0.0.1\n  port: 0\nexport:\n" + exportList);
     }
 
     private static List<String> keys(final List<JsonNode> docs)

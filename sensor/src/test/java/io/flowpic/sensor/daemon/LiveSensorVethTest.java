@@ -46,6 +46,13 @@ class LiveSensorVethTest
     static Path writeConfig(final Path dir, final VethPair pair, final Path model, final String extra)
         throws Exception
     {
+        return writeConfig(dir, pair, model, 60, extra);
+    }
+
+    /** The live tests' config: the pair's host end, a small ring and table, then {@code extra} sections. */
+    static Path writeConfig(final Path dir, final VethPair pair, final Path model, final int idleTimeoutSeconds,
+        final String extra) throws Exception
+    {
         final Path file = dir.resolve("live.yaml");
         Files.writeString(file, String.join("\n",
             "capture:",
@@ -54,6 +61,7 @@ class LiveSensorVethTest
             "flow-table:",
             "  max-flows: 65536",
             "  max-open-packets: 1000000",
+            "  idle-timeout-seconds: " + idleTimeoutSeconds,
             "model:",
             "  path: " + model,
             "journal:",

@@ -31,6 +31,19 @@ interface IpfixTransport extends AutoCloseable
     @Override
     void close();
 
+    /** Closes a channel whose failure to close leaves nothing to do: the descriptor is released regardless. */
+    static void closeQuietly(final java.nio.channels.Channel channel)
+    {
+        try
+        {
+            channel.close();
+        }
+        catch (final IOException ignored)
+        {
+            // released regardless; the next ready() opens a new channel
+        }
+    }
+
     /** The collector's address, looked up at every (re)connect so that a moved name is followed. */
     static InetSocketAddress resolve(final String host, final int port) throws IOException
     {

@@ -96,14 +96,7 @@ final class TcpTransport implements IpfixTransport
     {
         if (channel != null)
         {
-            try
-            {
-                channel.close();
-            }
-            catch (final IOException ignored)
-            {
-                // The descriptor is released regardless; the next ready() opens a new channel.
-            }
+            IpfixTransport.closeQuietly(channel);
             channel = null;
             connected = false;
         }

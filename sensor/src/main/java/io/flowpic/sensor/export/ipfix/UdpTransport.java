@@ -58,14 +58,7 @@ final class UdpTransport implements IpfixTransport
     {
         if (channel != null)
         {
-            try
-            {
-                channel.close();
-            }
-            catch (final IOException ignored)
-            {
-                // Nothing to release beyond the descriptor, which close() frees regardless.
-            }
+            IpfixTransport.closeQuietly(channel);
             channel = null;
         }
     }
