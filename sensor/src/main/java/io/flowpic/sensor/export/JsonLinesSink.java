@@ -268,6 +268,25 @@ public final class JsonLinesSink implements ExportSink
         out = Files.newOutputStream(path, StandardOpenOption.CREATE, StandardOpenOption.APPEND,
             StandardOpenOption.WRITE);
         fileBytes = rotating ? Files.size(path) : 0;
+        if (fileBytes > 0 && !endsWithNewline())
+        {
+            // A kill -9 can cut a write short: end the torn line so the next document starts on a line of its own
+            // (the torn record was not saved as accepted, so it is sent again whole).
+            out.write(NEWLINE);
+            out.flush();
+            fileBytes++;
+        }
+    }
+
+    private boolean endsWithNewline() throws IOException
+    {
+        try (java.nio.channels.SeekableByteChannel channel = Files.newByteChannel(path))
+        {
+            final java.nio.ByteBuffer last = java.nio.ByteBuffer.allocate(1);
+            channel.position(channel.size() - 1);
+            channel.read(last);
+            return last.get(0) == NEWLINE;
+        }
     }
 
     private Path rotated(final int generation)
