@@ -86,6 +86,23 @@ public final class SessionBlocks
      */
     public int forEachBlock(final FlowSession session, final double timeScale, final long shiftNanos, final Sink sink)
     {
+        return forEachBlock(session, timeScale, shiftNanos, 0.0, 0, null, sink);
+    }
+
+    /**
+     * As {@link #forEachBlock(FlowSession, double, long, Sink)}, and also as seen through another network: each
+     * packet is lost with probability {@code lossRate}, and each remaining packet's size moves by a uniform
+     * {@code -sizeJitter..+sizeJitter} bytes (other encapsulation, padding or MTU), never below 1.
+     */
+    public int forEachBlock(
+        final FlowSession session, final double timeScale, final long shiftNanos, final double lossRate,
+        final int sizeJitter, final java.util.Random random, final Sink sink)
+    {
+        if (!(lossRate >= 0 && lossRate < 1) || sizeJitter < 0 || ((lossRate > 0 || sizeJitter > 0) && random == null))
+        {
+            throw new IllegalArgumentException("loss rate must be in [0, 1) and size jitter >= 0, with a random source: " +
+                lossRate + ", " + sizeJitter);
+        }
         if (!(timeScale > 0))
         {
             throw new IllegalArgumentException("time scale must be positive: " + timeScale);
@@ -103,13 +120,15 @@ public final class SessionBlocks
             for (int i = 0; i < sizes.length; i++)
             {
                 final long offset = identity ? offsets[i] : Math.round(offsets[i] * timeScale);
-                if (offset < shiftNanos)
+                if (offset < shiftNanos || (lossRate > 0 && random.nextDouble() < lossRate))
                 {
                     continue;
                 }
+                final int size = sizeJitter == 0 ? sizes[i] :
+                    Math.max(1, sizes[i] + random.nextInt(2 * sizeJitter + 1) - sizeJitter);
                 table.reserve(1); // offline, no ring batches: room for this one packet
                 table.onPacket(session.ipVersion(), session.protocol(), session.srcHi(), session.srcLo(),
-                    session.dstHi(), session.dstLo(), session.srcPort(), session.dstPort(), sizes[i], start + offset);
+                    session.dstHi(), session.dstLo(), session.srcPort(), session.dstPort(), size, start + offset);
             }
             table.flushAll();
         }

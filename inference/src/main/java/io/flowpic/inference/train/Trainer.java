@@ -123,7 +123,8 @@ public final class Trainer
             }
         }
         final FlowPicSpec spec = options.spec();
-        final LabeledSessions data = LabeledSessions.load(options.dataFiles(), options.skipBadRows());
+        final LabeledSessions data = options.preloaded() != null ? options.preloaded() :
+            LabeledSessions.load(options.dataFiles(), options.skipBadRows());
         final List<String> labels = data.labels();
         final int classes = labels.size();
 
@@ -198,7 +199,8 @@ public final class Trainer
                 final double scale = options.minTimeScale() +
                     augmentRandom.nextDouble() * (options.maxTimeScale() - options.minTimeScale());
                 final long shift = options.timeShift() ? (long)(augmentRandom.nextDouble() * spec.blockNanos()) : 0L;
-                augmented[label] += blocker.forEachBlock(s, scale, shift,
+                final double loss = augmentRandom.nextDouble() * options.maxLossRate();
+                augmented[label] += blocker.forEachBlock(s, scale, shift, loss, options.sizeJitter(), augmentRandom,
                     b -> train.add(BlockSample.copyOf(s.pcapName(), label, b)));
             }
         }
@@ -223,12 +225,19 @@ public final class Trainer
 
         // Export the best weights from a serving-only graph and measure exactly that network.
         final Evaluation evaluation = new Evaluation(labels);
+        final float[] validationScores = new float[val.size() * classes];
+        final int[] validationLabels = new int[val.size()];
         Files.createDirectories(out);
         try (TrainedModel model = new TrainedModel(options.architecture(), options.features(), spec.resolution(), labels, fit.best))
         {
             if (!val.isEmpty())
             {
-                evaluate(model, val, spec.cellsPerImage(), classes, classWeights, evaluation);
+                evaluate(model::scores, val, spec.cellsPerImage(), classes, classWeights, evaluation, options.batchSize(),
+                    validationScores);
+                for (int i = 0; i < validationLabels.length; i++)
+                {
+                    validationLabels[i] = val.get(i).label();
+                }
             }
             model.exportSavedModel(out);
         }
@@ -251,7 +260,8 @@ public final class Trainer
         }
         return new TrainingResult(out, modelId, labels, options.architecture(), options.features(), spec.resolution(), fit.epochsRun,
             fit.bestEpoch, fit.stoppedBy, evaluation, toMap(labels, trainCounts), toMap(labels, valCounts),
-            new ArrayList<>(validationGroups), fit.best).skippedRows(skippedOnly(data.skippedRows()));
+            new ArrayList<>(validationGroups), fit.best).skippedRows(skippedOnly(data.skippedRows()))
+            .validationScores(validationScores, validationLabels);
     }
 
     private static Map<Path, Long> skippedOnly(final Map<Path, Long> perFile)
@@ -413,7 +423,11 @@ public final class Trainer
                     {
                         valLoss = evaluate((imgs, flows, n) -> NetSession.scores(session, net, imgs, flows, n), val, cells, classes,
                             classWeights, e, batch);
-                        if (options.monitor() == TrainingOptions.Monitor.MACRO_F1)
+                        if (options.monitor() == TrainingOptions.Monitor.NONE)
+                        {
+                            improved = true;
+                        }
+                        else if (options.monitor() == TrainingOptions.Monitor.MACRO_F1)
                         {
                             final double f1 = e.macroF1();
                             if (f1 > bestF1 || (f1 == bestF1 && valLoss < bestLoss))
@@ -449,7 +463,8 @@ public final class Trainer
                             improved ? " *" : "", secs);
                         progress.flush();
                     }
-                    if (!val.isEmpty() && epoch - fit.bestEpoch >= options.patience())
+                    if (!val.isEmpty() && options.monitor() != TrainingOptions.Monitor.NONE &&
+                        epoch - fit.bestEpoch >= options.patience())
                     {
                         fit.stoppedBy = "early-stopping";
                         break;
@@ -476,17 +491,20 @@ public final class Trainer
         float[] scores(float[] images, float[] flows, int n);
     }
 
-    private double evaluate(
-        final TrainedModel model, final List<BlockSample> samples, final int cells, final int classes,
-        final float[] classWeights, final Evaluation into)
-    {
-        return evaluate(model::scores, samples, cells, classes, classWeights, into, options.batchSize());
-    }
-
-    /** Scores every sample, fills the confusion matrix and returns the class-weighted cross-entropy. */
     static double evaluate(
         final Scorer scorer, final List<BlockSample> samples, final int cells, final int classes,
         final float[] classWeights, final Evaluation into, final int batch)
+    {
+        return evaluate(scorer, samples, cells, classes, classWeights, into, batch, null);
+    }
+
+    /**
+     * Scores every sample, fills the confusion matrix and returns the class-weighted cross-entropy; when
+     * {@code scoresOut} is given, each sample's scores are copied there in sample order.
+     */
+    static double evaluate(
+        final Scorer scorer, final List<BlockSample> samples, final int cells, final int classes,
+        final float[] classWeights, final Evaluation into, final int batch, final float[] scoresOut)
     {
         final int[] order = new int[samples.size()];
         for (int i = 0; i < order.length; i++)
@@ -501,6 +519,10 @@ public final class Trainer
             final int n = Math.min(batch, order.length - from);
             images.fill(samples, order, from, n);
             final float[] scores = scorer.scores(images.buffer, images.flows, n);
+            if (scoresOut != null)
+            {
+                System.arraycopy(scores, 0, scoresOut, from * classes, n * classes);
+            }
             for (int k = 0; k < n; k++)
             {
                 final int label = samples.get(from + k).label();

@@ -29,7 +29,12 @@ public final class TrainingOptions
         /** Class-weighted cross-entropy, lower is better (the default). */
         LOSS,
         /** Macro-F1, higher is better; ties go to the lower loss. */
-        MACRO_F1
+        MACRO_F1,
+        /**
+         * Nothing: every epoch runs and the last one is kept; validation is only measured. Used when the validation
+         * blocks are a test set (a held-out source) that must not choose the model.
+         */
+        NONE
     }
 
     private final Map<String, List<Path>> dataFiles = new LinkedHashMap<>();
@@ -55,12 +60,15 @@ public final class TrainingOptions
     private double minTimeScale = 0.5;
     private double maxTimeScale = 1.5;
     private boolean timeShift = true;
+    private double maxLossRate = 0.0;
+    private int sizeJitter = 0;
     private boolean classWeighting = true;
     private boolean skipBadRows = false;
     private int maxSessionsPerLabel = 0;
     private double maxTrainingSeconds = 0;
     private int threads = 2;
     private PrintStream progress = System.err;
+    private LabeledSessions preloaded;
 
     /** Adds a file labelled by its name up to the first '.', e.g. {@code voip.csv.gz} → voip. */
     public TrainingOptions addFile(final Path file)
@@ -128,6 +136,12 @@ public final class TrainingOptions
     public SplitBy splitBy() { return splitBy; }
     public TrainingOptions splitBy(final SplitBy v) { splitBy = v; return this; }
     /** Sources held out for validation explicitly; when non-empty it replaces the automatic split. */
+    /** Augmented copies lose packets at a rate drawn from U[0, maxLossRate] per copy (0 = no loss). */
+    public double maxLossRate() { return maxLossRate; }
+    public TrainingOptions maxLossRate(final double v) { maxLossRate = v; return this; }
+    /** Augmented copies move every packet size by up to this many bytes either way (0 = sizes kept). */
+    public int sizeJitter() { return sizeJitter; }
+    public TrainingOptions sizeJitter(final int v) { sizeJitter = v; return this; }
     public Set<String> validationSources() { return validationSources; }
     public TrainingOptions validationSources(final Set<String> v) { validationSources.clear(); validationSources.addAll(v); return this; }
     /** What the dense layers see: CNN features, in-graph block statistics, or both. */
@@ -155,6 +169,9 @@ public final class TrainingOptions
     public int threads() { return threads; }
     public TrainingOptions threads(final int v) { threads = v; return this; }
     /** Where the per-epoch progress line goes; null for silence. */
+    /** Sessions already read from {@link #dataFiles()}, so that repeated runs (cross-validation) read them once. */
+    public LabeledSessions preloaded() { return preloaded; }
+    public TrainingOptions preloaded(final LabeledSessions v) { preloaded = v; return this; }
     public PrintStream progress() { return progress; }
     public TrainingOptions progress(final PrintStream v) { progress = v; return this; }
 
@@ -192,13 +209,18 @@ public final class TrainingOptions
         {
             throw new IllegalArgumentException("bad augmentation settings");
         }
+        if (!(maxLossRate >= 0 && maxLossRate < 1) || sizeJitter < 0)
+        {
+            throw new IllegalArgumentException("augmentation loss rate must be in [0, 1) and size jitter >= 0: " +
+                maxLossRate + ", " + sizeJitter);
+        }
         if (idleTimeoutSeconds < 1)
         {
             throw new IllegalArgumentException("idle timeout must be >= 1 s");
         }
     }
 
-    Map<String, Object> describe()
+    public Map<String, Object> describe()
     {
         final Map<String, Object> m = new LinkedHashMap<>();
         m.put("architecture", architecture.id());
@@ -219,6 +241,8 @@ public final class TrainingOptions
         m.put("splitBy", splitBy.name().toLowerCase());
         m.put("validationSources", new ArrayList<>(validationSources));
         m.put("augmentCopies", augmentCopies);
+        m.put("augmentMaxLossRate", maxLossRate);
+        m.put("augmentSizeJitter", sizeJitter);
         m.put("minTimeScale", minTimeScale);
         m.put("maxTimeScale", maxTimeScale);
         m.put("timeShift", timeShift);

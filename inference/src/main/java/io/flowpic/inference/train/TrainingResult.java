@@ -22,6 +22,8 @@ public final class TrainingResult
     private final List<String> validationGroups;
     private final float[][] weights;
     private Map<Path, Long> skippedRows = Map.of();
+    private float[] validationScores = new float[0];
+    private int[] validationLabels = new int[0];
 
     TrainingResult(
         final Path outputDir, final String modelId, final List<String> labels, final Architecture architecture,
@@ -50,6 +52,19 @@ public final class TrainingResult
         this.skippedRows = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(skipped));
         return this;
     }
+
+    TrainingResult validationScores(final float[] scores, final int[] trueLabels)
+    {
+        this.validationScores = scores;
+        this.validationLabels = trueLabels;
+        return this;
+    }
+
+    /** The exported model's scores of every validation block, {@code labels().size()} per block, in block order. */
+    public float[] validationScores() { return validationScores.clone(); }
+
+    /** The true label index of every validation block, in the order of {@link #validationScores()}. */
+    public int[] validationLabels() { return validationLabels.clone(); }
 
     /** Malformed CSV rows skipped per file (--skip-bad-rows); files with none are left out. */
     public Map<Path, Long> skippedRows() { return skippedRows; }

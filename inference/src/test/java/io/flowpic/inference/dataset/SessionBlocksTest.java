@@ -89,4 +89,56 @@ class SessionBlocksTest
         }
         return s;
     }
+
+    @Test
+    void augmentedCopiesLoseAboutTheGivenShareOfPacketsAndKeepSizesWithinTheJitter()
+    {
+        final FlowPicSpec spec = new FlowPicSpec(32, 15, 1500, 2);
+        final int n = 4000;
+        final long[] offsets = new long[n];
+        final int[] sizes = new int[n];
+        for (int i = 0; i < n; i++)
+        {
+            offsets[i] = i * 3_000_000L; // 12 s: one block
+            sizes[i] = 750;
+        }
+        final FlowSession s = session(offsets, sizes);
+        final int[] packets = new int[1];
+        final java.util.Set<Integer> rows = new java.util.TreeSet<>();
+        final SessionBlocks blocks = new SessionBlocks(spec);
+        blocks.forEachBlock(s, 1.0, 0L, 0.25, 0, new java.util.Random(3), b -> packets[0] += b.packets);
+        assertEquals(0.75 * n, packets[0], 0.05 * n, "packets kept at a loss rate of 0.25");
+
+        // Rows are bins of 1500 / 32 = 46.875 B: 750 B is row 16; 650..850 B spans rows 13 (609.4..656.2) to 18 (843.8..890.6).
+        blocks.forEachBlock(s, 1.0, 0L, 0.0, 100, new java.util.Random(3), b ->
+        {
+            packets[0] = b.packets;
+            for (int c = 0; c < b.cellCount(); c++)
+            {
+                rows.add(b.cellAt(c) / 32);
+            }
+        });
+        assertEquals(n, packets[0], "no loss asked, none made");
+        assertEquals(java.util.Set.of(13, 14, 15, 16, 17, 18), rows);
+
+        // No loss and no jitter: exactly the plain blocks.
+        final List<float[]> plain = blocks.counts(s);
+        final List<float[]> same = new java.util.ArrayList<>();
+        blocks.forEachBlock(s, 1.0, 0L, 0.0, 0, null, b -> same.add(countsOf(b, spec)));
+        assertEquals(plain.size(), same.size());
+        for (int i = 0; i < plain.size(); i++)
+        {
+            assertArrayEquals(plain.get(i), same.get(i));
+        }
+    }
+
+    private static float[] countsOf(final io.flowpic.flowtable.flow.FlowPicBlock b, final FlowPicSpec spec)
+    {
+        final float[] counts = new float[spec.cellsPerImage()];
+        for (int c = 0; c < b.cellCount(); c++)
+        {
+            counts[b.cellAt(c)]++;
+        }
+        return counts;
+    }
 }

@@ -117,9 +117,28 @@ final class TrainCommand implements Callable<Integer>
             "default: ${DEFAULT-VALUE}).")
     int augment;
 
+    @Option(names = "--augment-loss", defaultValue = "0", paramLabel = "RATE",
+        description = "Augmented copies also lose packets, each copy at a rate drawn from U[0, RATE] (0 = none; " +
+            "default: ${DEFAULT-VALUE}).")
+    double augmentLoss;
+
+    @Option(names = "--augment-size-jitter", defaultValue = "0", paramLabel = "BYTES",
+        description = "Augmented copies also move every packet size by up to BYTES either way (0 = none; " +
+            "default: ${DEFAULT-VALUE}).")
+    int augmentSizeJitter;
+
+    @Option(names = "--leave-one-source-out",
+        description = "Before training the model, measure the recipe on unseen networks: train one model per source " +
+            "(pcap_name up to the first '/') on all other sources for exactly --epochs epochs and test it on the " +
+            "held-out one; writes cross-validation.json and cross-validation.txt beside the model. The model itself " +
+            "then also runs every epoch, as the folds did.")
+    boolean leaveOneSourceOut;
+
     @Option(names = "--name", defaultValue = "flowpic",
         description = "Model name, the prefix of its model id (default: ${DEFAULT-VALUE}).")
     String name;
+
+    private Features chosen;
 
     public Integer call()
     {
@@ -127,7 +146,6 @@ final class TrainCommand implements Callable<Integer>
         final PrintWriter out = spec.commandLine().getOut();
         // Every option is checked before the first file is read: a bad value is a usage error (2), never
         // something found after minutes of training.
-        final Features chosen;
         try
         {
             chosen = Features.parse(features);
@@ -152,7 +170,78 @@ final class TrainCommand implements Callable<Integer>
             throw OptionChecks.fail(spec, "Invalid value for option '--val-fraction': must be in [0, 1) but was " +
                 valFraction);
         }
+        OptionChecks.atLeast(spec, "--augment-size-jitter", augmentSizeJitter, 0);
+        if (!(augmentLoss >= 0 && augmentLoss < 1))
+        {
+            throw OptionChecks.fail(spec, "Invalid value for option '--augment-loss': must be in [0, 1) but was " +
+                augmentLoss);
+        }
         OptionChecks.emptyOrAbsentDirectory(spec, "--out", this.out);
+        final TrainingOptions options = options();
+        final java.util.Set<String> labels = new java.util.TreeSet<>(options.dataFiles().keySet());
+        if (labels.size() < 2)
+        {
+            throw OptionChecks.fail(spec, "Invalid value for option '--data': need files of at least two labels, got " +
+                labels);
+        }
+        io.flowpic.sensor.pipeline.NativeLogs.quiet();
+        io.flowpic.inference.train.CrossValidationReport crossValidation = null;
+        if (leaveOneSourceOut)
+        {
+            Path work = null;
+            try
+            {
+                work = java.nio.file.Files.createTempDirectory("flowpic-loso");
+                crossValidation = io.flowpic.inference.train.SourceCrossValidation.run(this::options, work, System.err);
+            }
+            catch (final Exception ex)
+            {
+                err.println("flowpic: leave-one-source-out validation failed: " + ex.getMessage());
+                return ExitCodes.INPUT_ERROR;
+            }
+            finally
+            {
+                deleteQuietly(work);
+            }
+            options.monitor(TrainingOptions.Monitor.NONE);
+        }
+        final TrainingResult result;
+        try
+        {
+            result = Trainer.train(options);
+            if (crossValidation != null)
+            {
+                crossValidation.writeJson(this.out.resolve("cross-validation.json"), options().describe());
+                java.nio.file.Files.writeString(this.out.resolve("cross-validation.txt"), crossValidation.table());
+            }
+        }
+        catch (final Exception ex)
+        {
+            err.println("flowpic: training failed: " + ex.getMessage());
+            return ExitCodes.INPUT_ERROR;
+        }
+        return report(result, crossValidation, err, out);
+    }
+
+    private static void deleteQuietly(final Path dir)
+    {
+        if (dir == null)
+        {
+            return;
+        }
+        try (java.util.stream.Stream<Path> walk = java.nio.file.Files.walk(dir))
+        {
+            walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+        catch (final java.io.IOException ignored)
+        {
+            // a temp directory left behind is not worth failing a finished training for
+        }
+    }
+
+    /** Fresh options from the command line; called once per cross-validation fold too. */
+    private TrainingOptions options()
+    {
         final TrainingOptions options = new TrainingOptions()
             .outputDir(this.out)
             .modelName(name)
@@ -169,8 +258,9 @@ final class TrainCommand implements Callable<Integer>
             .monitor(monitor.value)
             .patience(patience)
             .augmentCopies(augment)
+            .maxLossRate(augmentLoss)
+            .sizeJitter(augmentSizeJitter)
             .skipBadRows(shape.skipBadRows);
-        final java.util.Set<String> labels = new java.util.TreeSet<>();
         for (final String item : data)
         {
             final java.util.Map.Entry<String, Path> entry = DatasetCommand.labelled(item, false);
@@ -180,24 +270,14 @@ final class TrainCommand implements Callable<Integer>
                     item + "'");
             }
             options.addFile(entry.getKey(), entry.getValue());
-            labels.add(entry.getKey());
         }
-        if (labels.size() < 2)
-        {
-            throw OptionChecks.fail(spec, "Invalid value for option '--data': need files of at least two labels, got " +
-                labels);
-        }
-        final TrainingResult result;
-        try
-        {
-            io.flowpic.sensor.pipeline.NativeLogs.quiet();
-            result = Trainer.train(options);
-        }
-        catch (final Exception ex)
-        {
-            err.println("flowpic: training failed: " + ex.getMessage());
-            return ExitCodes.INPUT_ERROR;
-        }
+        return options;
+    }
+
+    private static Integer report(
+        final TrainingResult result, final io.flowpic.inference.train.CrossValidationReport crossValidation,
+        final PrintWriter err, final PrintWriter out)
+    {
         final Evaluation validation = result.validation();
         // Said on stderr like evaluate's count: a model trained on part of its data should not look complete.
         long skipped = 0;
@@ -222,6 +302,11 @@ final class TrainCommand implements Callable<Integer>
                 out.printf("  %-16s precision %.3f recall %.3f f1 %.3f support %d%n", metrics.label(),
                     metrics.precision(), metrics.recall(), metrics.f1(), metrics.support());
             }
+        }
+        if (crossValidation != null)
+        {
+            out.println("leave-one-source-out (" + result.outputDir().resolve("cross-validation.json") + "):");
+            out.print(crossValidation.table());
         }
         out.flush();
         return ExitCodes.OK;
