@@ -223,17 +223,22 @@ public final class Trainer
 
         // Export the best weights from a serving-only graph and measure exactly that network.
         final Evaluation evaluation = new Evaluation(labels);
+        ModelMetadata.Calibration calibration = null;
         Files.createDirectories(out);
         try (TrainedModel model = new TrainedModel(options.architecture(), options.features(), spec.resolution(), labels, fit.best))
         {
             if (!val.isEmpty())
             {
                 evaluate(model, val, spec.cellsPerImage(), classes, classWeights, evaluation);
+                calibration = calibrate(model, val, spec.cellsPerImage(), classes);
+                log(String.format("calibration on %d validation blocks: temperature %.4f, ECE %.4f -> %.4f",
+                    calibration.fittedOnBlocks(), calibration.temperature(), calibration.eceBefore(),
+                    calibration.eceAfter()));
             }
             model.exportSavedModel(out);
         }
         final String modelId = options.modelName() + "-" + weightsHash(fit.best);
-        writeMetadata(out, modelId, labels, spec, options.features());
+        writeMetadata(out, modelId, labels, spec, options.features(), calibration);
         final double seconds = (System.nanoTime() - started) / 1e9;
         writeReport(out, modelId, labels, spec, fit, evaluation, bySource, validationGroups, trainPcaps, valPcaps,
             trainCounts, augmented, valCounts, classWeights, data, kept.size(), blocker, seconds);
@@ -586,6 +591,29 @@ public final class Trainer
         }
     }
 
+    /** Fits the serving temperature on the validation blocks' scores (see {@link TemperatureFit}). */
+    private ModelMetadata.Calibration calibrate(
+        final TrainedModel model, final List<BlockSample> samples, final int cells, final int classes)
+    {
+        final int batch = options.batchSize();
+        final int[] order = new int[samples.size()];
+        final int[] labels = new int[samples.size()];
+        for (int i = 0; i < order.length; i++)
+        {
+            order[i] = i;
+            labels[i] = samples.get(i).label();
+        }
+        final float[] scores = new float[samples.size() * classes];
+        final ImageBatch images = new ImageBatch(batch, cells);
+        for (int from = 0; from < order.length; from += batch)
+        {
+            final int n = Math.min(batch, order.length - from);
+            images.fill(samples, order, from, n);
+            System.arraycopy(model.scores(images.buffer, images.flows, n), 0, scores, from * classes, n * classes);
+        }
+        return TemperatureFit.fit(scores, labels, classes);
+    }
+
     private static int[] countLabels(final List<BlockSample> samples, final int classes)
     {
         final int[] counts = new int[classes];
@@ -636,12 +664,12 @@ public final class Trainer
     }
 
     private static void writeMetadata(
-        final Path out, final String modelId, final List<String> labels, final FlowPicSpec spec, final Features features)
-        throws IOException
+        final Path out, final String modelId, final List<String> labels, final FlowPicSpec spec, final Features features,
+        final ModelMetadata.Calibration calibration) throws IOException
     {
         new ModelMetadata(FORMAT_VERSION, modelId, labels, spec.resolution(), spec.blockSeconds(), spec.maxPacketSize(),
             Normalization.LOG1P, TrainedModel.SIGNATURE_KEY, TrainedModel.INPUT_NAME, TrainedModel.OUTPUT_NAME,
-            features.transport() ? FlowPicNet.FLOW_INPUT_NAME : null).write(out);
+            features.transport() ? FlowPicNet.FLOW_INPUT_NAME : null, calibration).write(out);
     }
 
     private void writeReport(
