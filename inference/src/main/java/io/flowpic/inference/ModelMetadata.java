@@ -148,6 +148,9 @@ public record ModelMetadata(int formatVersion, String modelId, List<String> labe
             if (isBlank(l)) {
                 return "field 'labels': contains a blank label";
             }
+            if (l.equals(ConfidenceThreshold.UNKNOWN)) {
+                return "field 'labels': '" + l + "' is reserved for blocks below flowpic.min-confidence";
+            }
             if (!seen.add(l)) {
                 return "field 'labels': duplicate label '" + l + "'";
             }

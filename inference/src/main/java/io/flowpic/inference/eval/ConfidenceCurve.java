@@ -47,7 +47,7 @@ public final class ConfidenceCurve
         long right = 0;
         for (int i = 0; i < n; i++)
         {
-            if (top[i] >= threshold)
+            if (io.flowpic.inference.ConfidenceThreshold.keepsLabel(top[i], threshold))
             {
                 covered++;
                 if (correct[i])
