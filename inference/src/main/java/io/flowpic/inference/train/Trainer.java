@@ -123,7 +123,7 @@ public final class Trainer
             }
         }
         final FlowPicSpec spec = options.spec();
-        final LabeledSessions data = LabeledSessions.load(options.dataFiles(), options.skipBadRows());
+        final LabeledSessions data = LabeledSessions.load(inModelOrder(options.dataFiles()), options.skipBadRows());
         final List<String> labels = data.labels();
         final int classes = labels.size();
 
@@ -259,6 +259,21 @@ public final class Trainer
             new ArrayList<>(validationGroups), fit.best).skippedRows(skippedOnly(data.skippedRows()));
     }
 
+    /** Fine-tuning: labels in the model's output order, which its last layer's weights are in. */
+    private Map<String, List<Path>> inModelOrder(final Map<String, List<Path>> files)
+    {
+        if (options.initFrom() == null)
+        {
+            return files;
+        }
+        final Map<String, List<Path>> ordered = new LinkedHashMap<>();
+        for (final String label : options.initFrom().metadata().labels())
+        {
+            ordered.put(label, files.get(label));
+        }
+        return ordered;
+    }
+
     private static Map<Path, Long> skippedOnly(final Map<Path, Long> perFile)
     {
         final Map<Path, Long> skipped = new LinkedHashMap<>();
@@ -340,7 +355,8 @@ public final class Trainer
             try (Session session = NetSession.open(graph, options.threads()))
             {
                 session.initialize();
-                NetSession.assign(session, net, net.initialValues(options.seed() * 31 + 4));
+                NetSession.assign(session, net, options.initFrom() != null ? options.initFrom().weights() :
+                    net.initialValues(options.seed() * 31 + 4));
                 final Random shuffle = new Random(options.seed() * 31 + 5);
                 final int[] order = new int[train.size()];
                 for (int i = 0; i < order.length; i++)
