@@ -47,8 +47,7 @@ class CalibrationHeldOutTest
             .modelName("calibration-test")
             .resolution(32).blockSeconds(15).minPackets(10)
             .epochs(12).patience(12).batchSize(64).learningRate(2e-3f)
-            .splitBy(TrainingOptions.SplitBy.SOURCE).validationFraction(0.3).seed(3)
-            .maxTrainingSeconds(40);
+            .splitBy(TrainingOptions.SplitBy.SOURCE).validationFraction(0.3).seed(3);
         final List<String[]> heldOut = new ArrayList<>();
         for (final String label : SharedDataTrainingTest.CLASSES)
         {
