@@ -351,7 +351,8 @@ public final class FlowPicClassifier implements AutoCloseable {
      * @param flows     {@code n*FlowDescriptors.WIDTH} flow descriptors ({@link FlowDescriptors#fill}); read only
      *                  when {@link #needsFlows()}, may be null otherwise
      * @param n         number of images ({@code 0} is a no-op)
-     * @param scoresOut receives {@code n*C} softmax scores, {@code [i][class]} in label order
+     * @param scoresOut receives {@code n*C} softmax scores, {@code [i][class]} in label order, calibrated with the
+     *                  model's temperature ({@link ScoreCalibration})
      * @throws IllegalArgumentException if arrays are too short or {@code n < 0}
      * @throws IllegalStateException    if closed
      */
@@ -442,6 +443,7 @@ public final class FlowPicClassifier implements AutoCloseable {
                         + ", expected float [" + n + ", " + classes + "]");
             }
             scores.copyTo(DataBuffers.of(scoresOut, false, false).slice(0, (long) n * classes));
+            ScoreCalibration.apply(metadata.temperature(), scoresOut, n, classes);
         }
     }
 

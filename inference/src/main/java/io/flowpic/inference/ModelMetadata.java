@@ -39,10 +39,32 @@ import java.util.Set;
  * @param outputName    signature output key (float [-1,labels.size()], softmax scores)
  * @param flowInputName optional second signature input (float [-1,{@link FlowDescriptors#WIDTH}], the block's
  *                      flow descriptors); null for models that see the picture only
+ * @param calibration   optional temperature fitted on validation blocks ({@link ScoreCalibration}); null = scores
+ *                      as the graph emits them (temperature 1), as in models written before calibration existed
  */
 public record ModelMetadata(int formatVersion, String modelId, List<String> labels, int resolution,
                             int blockSeconds, int maxPacketSize, String normalization, String signature,
-                            String inputName, String outputName, String flowInputName) {
+                            String inputName, String outputName, String flowInputName, Calibration calibration) {
+
+    /**
+     * Temperature scaling of the scores: served scores are softmax(log(p) / temperature).
+     *
+     * @param temperature    &gt; 0; above 1 softens over-confident scores, below 1 sharpens
+     * @param fittedOnBlocks validation blocks the temperature was fitted on (minimum negative log-likelihood)
+     * @param eceBefore      expected calibration error on those blocks before scaling (for the record)
+     * @param eceAfter       the same after scaling
+     */
+    public record Calibration(double temperature, int fittedOnBlocks, double eceBefore, double eceAfter) {
+        public Calibration {
+            if (!(temperature > 0) || Double.isInfinite(temperature)) {
+                throw new IllegalArgumentException("field 'calibration.temperature': " + temperature
+                        + " is not a positive finite number");
+            }
+            if (fittedOnBlocks < 0) {
+                throw new IllegalArgumentException("field 'calibration.fitted_on_blocks': " + fittedOnBlocks + " < 0");
+            }
+        }
+    }
 
     public static final String FILE_NAME = "flowpic-model.json";
     public static final int FORMAT_VERSION = 1;
@@ -51,7 +73,10 @@ public record ModelMetadata(int formatVersion, String modelId, List<String> labe
     public static final Set<String> NORMALIZATIONS = Set.of("none", "log1p", "max");
 
     private static final List<String> FIELDS = List.of("formatVersion", "modelId", "labels", "resolution",
-            "blockSeconds", "maxPacketSize", "normalization", "signature", "inputName", "outputName", "flowInputName");
+            "blockSeconds", "maxPacketSize", "normalization", "signature", "inputName", "outputName", "flowInputName",
+            "calibration");
+    private static final List<String> CALIBRATION_FIELDS = List.of("temperature", "fitted_on_blocks", "ece_before",
+            "ece_after");
     private static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     /** @throws IllegalArgumentException naming the field if any field is invalid */
@@ -72,6 +97,25 @@ public record ModelMetadata(int formatVersion, String modelId, List<String> labe
         if (problem != null) {
             throw new IllegalArgumentException(problem);
         }
+    }
+
+    /** Metadata without calibration (temperature 1). */
+    public ModelMetadata(int formatVersion, String modelId, List<String> labels, int resolution,
+                         int blockSeconds, int maxPacketSize, String normalization, String signature,
+                         String inputName, String outputName, String flowInputName) {
+        this(formatVersion, modelId, labels, resolution, blockSeconds, maxPacketSize, normalization, signature,
+                inputName, outputName, flowInputName, null);
+    }
+
+    /** The same metadata with {@code c} as its calibration (null = none). */
+    public ModelMetadata withCalibration(Calibration c) {
+        return new ModelMetadata(formatVersion, modelId, labels, resolution, blockSeconds, maxPacketSize, normalization,
+                signature, inputName, outputName, flowInputName, c);
+    }
+
+    /** Temperature the served scores are scaled with: the calibration's, or 1 without one. */
+    public double temperature() {
+        return calibration == null ? 1.0 : calibration.temperature();
     }
 
     /** Metadata of a model that sees the picture only (no {@code flowInputName}). */
@@ -103,6 +147,9 @@ public record ModelMetadata(int formatVersion, String modelId, List<String> labe
         for (String l : labels) {
             if (isBlank(l)) {
                 return "field 'labels': contains a blank label";
+            }
+            if (l.equals(ConfidenceThreshold.UNKNOWN)) {
+                return "field 'labels': '" + l + "' is reserved for blocks below flowpic.min-confidence";
             }
             if (!seen.add(l)) {
                 return "field 'labels': duplicate label '" + l + "'";
@@ -189,12 +236,50 @@ public record ModelMetadata(int formatVersion, String modelId, List<String> labe
         String inputName = textField(file, root, "inputName");
         String outputName = textField(file, root, "outputName");
         String flowInputName = root.hasNonNull("flowInputName") ? textField(file, root, "flowInputName") : null;
+        Calibration calibration = root.hasNonNull("calibration") ? calibration(file, root.get("calibration")) : null;
         try {
             return new ModelMetadata(formatVersion, modelId, labels, resolution, blockSeconds, maxPacketSize,
-                    normalization, signature, inputName, outputName, flowInputName);
+                    normalization, signature, inputName, outputName, flowInputName, calibration);
         } catch (IllegalArgumentException e) {
             throw new ModelException(file + ": " + e.getMessage(), e);
         }
+    }
+
+    private static Calibration calibration(Path file, JsonNode node) throws ModelException {
+        if (!node.isObject()) {
+            throw new ModelException(file + ": field 'calibration': not an object");
+        }
+        for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+            String name = it.next();
+            if (!CALIBRATION_FIELDS.contains(name)) {
+                throw new ModelException(file + ": unknown field 'calibration." + name + "'");
+            }
+        }
+        JsonNode t = node.get("temperature");
+        if (t == null || !t.isNumber()) {
+            throw new ModelException(file + ": field 'calibration.temperature': missing or not a number");
+        }
+        JsonNode blocks = node.get("fitted_on_blocks");
+        if (blocks != null && !(blocks.isIntegralNumber() && blocks.canConvertToInt())) {
+            throw new ModelException(file + ": field 'calibration.fitted_on_blocks': not an integer: " + blocks);
+        }
+        try {
+            return new Calibration(t.doubleValue(), blocks == null ? 0 : blocks.intValue(),
+                    number(file, node, "ece_before"), number(file, node, "ece_after"));
+        } catch (IllegalArgumentException e) {
+            throw new ModelException(file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static double number(Path file, JsonNode node, String name) throws ModelException {
+        JsonNode n = node.get(name);
+        if (n == null || n.isNull()) {
+            return Double.NaN;
+        }
+        if (!n.isNumber()) {
+            throw new ModelException(file + ": field 'calibration." + name + "': not a number: " + n);
+        }
+        return n.doubleValue();
     }
 
     private static int intField(Path file, JsonNode root, String name) throws ModelException {
@@ -236,6 +321,17 @@ public record ModelMetadata(int formatVersion, String modelId, List<String> labe
         root.put("outputName", outputName);
         if (flowInputName != null) {
             root.put("flowInputName", flowInputName);
+        }
+        if (calibration != null) {
+            ObjectNode c = root.putObject("calibration");
+            c.put("temperature", calibration.temperature());
+            c.put("fitted_on_blocks", calibration.fittedOnBlocks());
+            if (Double.isFinite(calibration.eceBefore())) {
+                c.put("ece_before", calibration.eceBefore());
+            }
+            if (Double.isFinite(calibration.eceAfter())) {
+                c.put("ece_after", calibration.eceAfter());
+            }
         }
         Path file = modelDir.resolve(FILE_NAME);
         Path tmp = modelDir.resolve(FILE_NAME + ".tmp");

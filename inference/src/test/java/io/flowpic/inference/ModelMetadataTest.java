@@ -59,6 +59,39 @@ class ModelMetadataTest {
     }
 
     @Test
+    void calibrationIsOptionalAndRoundTrips() throws Exception {
+        ModelMetadata plain = TestModels.metadata(32);
+        assertNull(plain.calibration());
+        assertEquals(1.0, plain.temperature());
+        plain.write(dir);
+        assertFalse(Files.readString(dir.resolve(ModelMetadata.FILE_NAME)).contains("calibration"),
+                "an uncalibrated model's file stays as before");
+        ModelMetadata calibrated = plain.withCalibration(new ModelMetadata.Calibration(1.75, 420, 0.12, 0.03));
+        calibrated.write(dir);
+        assertTrue(Files.readString(dir.resolve(ModelMetadata.FILE_NAME)).contains("\"fitted_on_blocks\" : 420"));
+        assertEquals(calibrated, ModelMetadata.read(dir));
+        assertEquals(1.75, ModelMetadata.read(dir).temperature());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"{\"temperature\": 0}", "{\"temperature\": -2}", "{\"temperature\": \"hot\"}",
+            "{\"fitted_on_blocks\": 3}", "{\"temperature\": 1.5, \"fitted_on_blocks\": -1}", "7",
+            "{\"temperature\": 1.5, \"colour\": 1}"})
+    void badCalibrationIsRefusedNamingTheField(String json) throws Exception {
+        ObjectNode n = valid();
+        n.set("calibration", M.readTree(json));
+        ModelException e = readBroken(n);
+        assertTrue(e.getMessage().contains("'calibration"), e.getMessage());
+    }
+
+    @Test
+    void unknownIsNotAModelLabel() throws Exception {
+        ObjectNode n = valid();
+        n.putArray("labels").add("voip").add("unknown");
+        assertNames(readBroken(n), "labels");
+    }
+
+    @Test
     void labelsAreImmutableCopy() {
         var labels = new java.util.ArrayList<>(List.of("a", "b"));
         ModelMetadata md = TestModels.metadata(32, "none", labels);

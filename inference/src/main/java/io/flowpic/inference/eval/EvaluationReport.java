@@ -13,7 +13,9 @@ import java.util.Locale;
  * Renders an {@link Evaluation} as the {@code flowpic evaluate} report: a JSON object with exactly the keys
  * {@code samples}, {@code accuracy}, {@code macro_f1}, {@code labels}, {@code per_class} (label → precision,
  * recall, f1, support) and {@code confusion} (rows true, columns predicted, in label order), or the same as
- * an aligned text table.
+ * an aligned text table. With the blocks' top scores ({@link ConfidenceCurve}) it adds {@code calibration_error}
+ * (ECE), {@code confidence_curve} (threshold → coverage and accuracy of the blocks that keep a label) and, for a
+ * given {@code --min-confidence}, {@code at_min_confidence}.
  */
 public final class EvaluationReport
 {
@@ -50,6 +52,80 @@ public final class EvaluationReport
             }
         }
         return root;
+    }
+
+    /**
+     * As {@link #toJson(Evaluation)} plus the confidence figures; {@code threshold} null = no
+     * {@code at_min_confidence}. Accuracies of thresholds no block reaches are null.
+     */
+    public static ObjectNode toJson(final Evaluation evaluation, final ConfidenceCurve curve, final Double threshold)
+    {
+        final ObjectNode root = toJson(evaluation);
+        number(root, "calibration_error", curve.expectedCalibrationError());
+        final ArrayNode points = root.putArray("confidence_curve");
+        for (final ConfidenceCurve.Point p : curve.points())
+        {
+            point(points.addObject(), p);
+        }
+        if (threshold != null)
+        {
+            point(root.putObject("at_min_confidence"), curve.at(threshold));
+        }
+        return root;
+    }
+
+    private static void point(final ObjectNode node, final ConfidenceCurve.Point p)
+    {
+        node.put("threshold", p.threshold());
+        node.put("covered", p.covered());
+        number(node, "coverage", p.coverage());
+        number(node, "accuracy", p.accuracy());
+    }
+
+    private static void number(final ObjectNode node, final String key, final double value)
+    {
+        if (Double.isFinite(value))
+        {
+            node.put(key, value);
+        }
+        else
+        {
+            node.putNull(key); // NaN is not JSON
+        }
+    }
+
+    public static String json(final Evaluation evaluation, final ConfidenceCurve curve, final Double threshold)
+    {
+        try
+        {
+            return MAPPER.writeValueAsString(toJson(evaluation, curve, threshold));
+        }
+        catch (final com.fasterxml.jackson.core.JsonProcessingException e)
+        {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** As {@link #text(Evaluation)} followed by the confidence figures. */
+    public static String text(final Evaluation evaluation, final ConfidenceCurve curve, final Double threshold)
+    {
+        final StringBuilder sb = new StringBuilder(text(evaluation));
+        sb.append(String.format(Locale.ROOT, "%n%-10s %.4f  (expected calibration error of the top scores)%n",
+            "ece", curve.expectedCalibrationError()));
+        if (threshold != null)
+        {
+            final ConfidenceCurve.Point p = curve.at(threshold);
+            sb.append(String.format(Locale.ROOT, "at min-confidence %s: coverage %.4f (%d of %d blocks keep a label), " +
+                "accuracy %.4f%n", threshold, p.coverage(), p.covered(), curve.samples(), p.accuracy()));
+        }
+        sb.append(String.format(Locale.ROOT, "%nconfidence curve (blocks whose top score is below the threshold " +
+            "become unknown)%n%9s  %8s  %8s  %8s%n", "threshold", "coverage", "accuracy", "blocks"));
+        for (final ConfidenceCurve.Point p : curve.points())
+        {
+            sb.append(String.format(Locale.ROOT, "%9.2f  %8.4f  %8s  %8d%n", p.threshold(), p.coverage(),
+                Double.isNaN(p.accuracy()) ? "-" : String.format(Locale.ROOT, "%.4f", p.accuracy()), p.covered()));
+        }
+        return sb.toString();
     }
 
     public static String json(final Evaluation evaluation)

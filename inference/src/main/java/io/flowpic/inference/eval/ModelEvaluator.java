@@ -34,6 +34,7 @@ public final class ModelEvaluator
     private final FlowPicSpec spec;
     private final SessionBlocks blocks;
     private final Evaluation evaluation;
+    private final ConfidenceCurve confidence = new ConfidenceCurve();
     private final int batch;
     private final int cells;
     private final int classes;
@@ -139,6 +140,7 @@ public final class ModelEvaluator
                 }
             }
             evaluation.add(trueLabels[i], best);
+            confidence.add(scores[i * classes + best], best == trueLabels[i]);
         }
         Arrays.fill(counts, 0, pending * cells, 0f);
         pending = 0;
@@ -149,6 +151,12 @@ public final class ModelEvaluator
     {
         flush();
         return evaluation;
+    }
+
+    /** Top scores and their correctness of every block classified so far (complete after {@link #finish()}). */
+    public ConfidenceCurve confidence()
+    {
+        return confidence;
     }
 
     public long sessions()

@@ -39,7 +39,7 @@ public final class SourceCrossValidation
     {
         final long started = System.nanoTime();
         final TrainingOptions first = optionsPerFold.get();
-        final LabeledSessions data = LabeledSessions.load(first.dataFiles(), first.skipBadRows());
+        final LabeledSessions data = Trainer.loadSessions(first);
         final Set<String> sources = new TreeSet<>();
         for (final FlowSession s : data.sessions())
         {

@@ -123,8 +123,7 @@ public final class Trainer
             }
         }
         final FlowPicSpec spec = options.spec();
-        final LabeledSessions data = options.preloaded() != null ? options.preloaded() :
-            LabeledSessions.load(options.dataFiles(), options.skipBadRows());
+        final LabeledSessions data = options.preloaded() != null ? options.preloaded() : loadSessions(options);
         final List<String> labels = data.labels();
         final int classes = labels.size();
 
@@ -227,6 +226,7 @@ public final class Trainer
         final Evaluation evaluation = new Evaluation(labels);
         final float[] validationScores = new float[val.size() * classes];
         final int[] validationLabels = new int[val.size()];
+        ModelMetadata.Calibration calibration = null;
         Files.createDirectories(out);
         try (TrainedModel model = new TrainedModel(options.architecture(), options.features(), spec.resolution(), labels, fit.best))
         {
@@ -238,11 +238,15 @@ public final class Trainer
                 {
                     validationLabels[i] = val.get(i).label();
                 }
+                calibration = calibrate(model, val, spec.cellsPerImage(), classes);
+                log(String.format("calibration on %d validation blocks: temperature %.4f, ECE %.4f -> %.4f",
+                    calibration.fittedOnBlocks(), calibration.temperature(), calibration.eceBefore(),
+                    calibration.eceAfter()));
             }
             model.exportSavedModel(out);
         }
         final String modelId = options.modelName() + "-" + weightsHash(fit.best);
-        writeMetadata(out, modelId, labels, spec, options.features());
+        writeMetadata(out, modelId, labels, spec, options.features(), calibration);
         final double seconds = (System.nanoTime() - started) / 1e9;
         writeReport(out, modelId, labels, spec, fit, evaluation, bySource, validationGroups, trainPcaps, valPcaps,
             trainCounts, augmented, valCounts, classWeights, data, kept.size(), blocker, seconds);
@@ -262,6 +266,27 @@ public final class Trainer
             fit.bestEpoch, fit.stoppedBy, evaluation, toMap(labels, trainCounts), toMap(labels, valCounts),
             new ArrayList<>(validationGroups), fit.best).skippedRows(skippedOnly(data.skippedRows()))
             .validationScores(validationScores, validationLabels);
+    }
+
+    /** Fine-tuning: labels in the model's output order, which its last layer's weights are in. */
+    /** The sessions of the options' data files, labels in the fine-tuned model's order when there is one. */
+    static LabeledSessions loadSessions(final TrainingOptions options) throws IOException, FlowCsvException
+    {
+        return LabeledSessions.load(inModelOrder(options, options.dataFiles()), options.skipBadRows());
+    }
+
+    private static Map<String, List<Path>> inModelOrder(final TrainingOptions options, final Map<String, List<Path>> files)
+    {
+        if (options.initFrom() == null)
+        {
+            return files;
+        }
+        final Map<String, List<Path>> ordered = new LinkedHashMap<>();
+        for (final String label : options.initFrom().metadata().labels())
+        {
+            ordered.put(label, files.get(label));
+        }
+        return ordered;
     }
 
     private static Map<Path, Long> skippedOnly(final Map<Path, Long> perFile)
@@ -345,7 +370,8 @@ public final class Trainer
             try (Session session = NetSession.open(graph, options.threads()))
             {
                 session.initialize();
-                NetSession.assign(session, net, net.initialValues(options.seed() * 31 + 4));
+                NetSession.assign(session, net, options.initFrom() != null ? options.initFrom().weights() :
+                    net.initialValues(options.seed() * 31 + 4));
                 final Random shuffle = new Random(options.seed() * 31 + 5);
                 final int[] order = new int[train.size()];
                 for (int i = 0; i < order.length; i++)
@@ -608,6 +634,29 @@ public final class Trainer
         }
     }
 
+    /** Fits the serving temperature on the validation blocks' scores (see {@link TemperatureFit}). */
+    private ModelMetadata.Calibration calibrate(
+        final TrainedModel model, final List<BlockSample> samples, final int cells, final int classes)
+    {
+        final int batch = options.batchSize();
+        final int[] order = new int[samples.size()];
+        final int[] labels = new int[samples.size()];
+        for (int i = 0; i < order.length; i++)
+        {
+            order[i] = i;
+            labels[i] = samples.get(i).label();
+        }
+        final float[] scores = new float[samples.size() * classes];
+        final ImageBatch images = new ImageBatch(batch, cells);
+        for (int from = 0; from < order.length; from += batch)
+        {
+            final int n = Math.min(batch, order.length - from);
+            images.fill(samples, order, from, n);
+            System.arraycopy(model.scores(images.buffer, images.flows, n), 0, scores, from * classes, n * classes);
+        }
+        return TemperatureFit.fit(scores, labels, classes);
+    }
+
     private static int[] countLabels(final List<BlockSample> samples, final int classes)
     {
         final int[] counts = new int[classes];
@@ -658,12 +707,12 @@ public final class Trainer
     }
 
     private static void writeMetadata(
-        final Path out, final String modelId, final List<String> labels, final FlowPicSpec spec, final Features features)
-        throws IOException
+        final Path out, final String modelId, final List<String> labels, final FlowPicSpec spec, final Features features,
+        final ModelMetadata.Calibration calibration) throws IOException
     {
         new ModelMetadata(FORMAT_VERSION, modelId, labels, spec.resolution(), spec.blockSeconds(), spec.maxPacketSize(),
             Normalization.LOG1P, TrainedModel.SIGNATURE_KEY, TrainedModel.INPUT_NAME, TrainedModel.OUTPUT_NAME,
-            features.transport() ? FlowPicNet.FLOW_INPUT_NAME : null).write(out);
+            features.transport() ? FlowPicNet.FLOW_INPUT_NAME : null, calibration).write(out);
     }
 
     private void writeReport(

@@ -69,6 +69,7 @@ public final class TrainingOptions
     private int threads = 2;
     private PrintStream progress = System.err;
     private LabeledSessions preloaded;
+    private InitialWeights initFrom;
 
     /** Adds a file labelled by its name up to the first '.', e.g. {@code voip.csv.gz} → voip. */
     public TrainingOptions addFile(final Path file)
@@ -175,6 +176,10 @@ public final class TrainingOptions
     public PrintStream progress() { return progress; }
     public TrainingOptions progress(final PrintStream v) { progress = v; return this; }
 
+    /** The model to fine-tune (its weights start the training), or null to start from seeded random weights. */
+    public InitialWeights initFrom() { return initFrom; }
+    public TrainingOptions initFrom(final InitialWeights v) { initFrom = v; return this; }
+
     void validate()
     {
         if (dataFiles.size() < 2)
@@ -218,6 +223,43 @@ public final class TrainingOptions
         {
             throw new IllegalArgumentException("idle timeout must be >= 1 s");
         }
+        if (initFrom != null)
+        {
+            validateInitFrom();
+        }
+    }
+
+    /** Fine-tuning keeps the model's shape, labels and net: anything else would not fit its weights. */
+    private void validateInitFrom()
+    {
+        final ModelMetadata md = initFrom.metadata();
+        final String model = "--init-from " + initFrom.modelDir() + " (model " + md.modelId() + ")";
+        final Set<String> dataLabels = new java.util.TreeSet<>(dataFiles.keySet());
+        final Set<String> modelLabels = new java.util.TreeSet<>(md.labels());
+        if (!dataLabels.equals(modelLabels))
+        {
+            final Set<String> extra = new java.util.TreeSet<>(dataLabels);
+            extra.removeAll(modelLabels);
+            final Set<String> missing = new java.util.TreeSet<>(modelLabels);
+            missing.removeAll(dataLabels);
+            throw new IllegalArgumentException(model + " has labels " + md.labels() + "; the data labels must be the " +
+                "same" + (extra.isEmpty() ? "" : ", not also " + extra) + (missing.isEmpty() ? "" : ", with data for " +
+                missing + " too"));
+        }
+        mismatch(model, "resolution", md.resolution(), resolution);
+        mismatch(model, "block seconds", md.blockSeconds(), blockSeconds);
+        mismatch(model, "max packet size", md.maxPacketSize(), maxPacketSize);
+        mismatch(model, "architecture", initFrom.architecture().id(), architecture.id());
+        mismatch(model, "features", initFrom.features().id(), features.id());
+    }
+
+    private static void mismatch(final String model, final String what, final Object ofModel, final Object requested)
+    {
+        if (!ofModel.equals(requested))
+        {
+            throw new IllegalArgumentException(model + " has " + what + " " + ofModel + " but " + requested +
+                " was requested");
+        }
     }
 
     public Map<String, Object> describe()
@@ -252,6 +294,11 @@ public final class TrainingOptions
         m.put("maxTrainingSeconds", maxTrainingSeconds);
         m.put("threads", threads);
         m.put("normalization", Normalization.LOG1P);
+        if (initFrom != null)
+        {
+            m.put("initFrom", initFrom.modelDir().toString());
+            m.put("initFromModelId", initFrom.metadata().modelId());
+        }
         return m;
     }
 }

@@ -69,7 +69,10 @@ class TrainerTest
         final List<String> keys = new ArrayList<>();
         meta.fieldNames().forEachRemaining(keys::add);
         assertEquals(List.of("formatVersion", "modelId", "labels", "resolution", "blockSeconds", "maxPacketSize",
-            "normalization", "signature", "inputName", "outputName"), keys);
+            "normalization", "signature", "inputName", "outputName", "calibration"), keys);
+        final JsonNode calibration = meta.get("calibration");
+        assertTrue(calibration.get("temperature").asDouble() > 0, calibration.toString());
+        assertEquals(result.validation().total(), calibration.get("fitted_on_blocks").asLong());
         assertEquals(1, meta.get("formatVersion").asInt());
         assertEquals(result.modelId(), meta.get("modelId").asText());
         assertTrue(result.modelId().startsWith("synthetic-"));

@@ -4,6 +4,7 @@ import io.flowpic.inference.FlowPicClassifier;
 import io.flowpic.inference.ModelException;
 import io.flowpic.inference.eval.EvaluationReport;
 import io.flowpic.inference.eval.ModelEvaluator;
+import io.flowpic.inference.render.ConfidenceCurveChart;
 import io.flowpic.inference.render.FlowPicImages;
 import io.flowpic.inference.train.Evaluation;
 import io.flowpic.sensor.pipeline.ModelLocator;
@@ -24,7 +25,8 @@ import java.util.concurrent.Callable;
     name = "evaluate",
     mixinStandardHelpOptions = true,
     description = "Classify every qualifying block of labelled FlowPic CSV files with a model (its own resolution and " +
-        "block length) and report accuracy, macro-F1, per-class precision/recall/F1 and the confusion matrix.")
+        "block length) and report accuracy, macro-F1, per-class precision/recall/F1, the confusion matrix, the " +
+        "calibration error and the accuracy/coverage curve over min-confidence thresholds.")
 final class EvaluateCommand implements Callable<Integer>
 {
     @Spec
@@ -49,6 +51,15 @@ final class EvaluateCommand implements Callable<Integer>
     @Option(names = "--confusion-png", paramLabel = "FILE", description = "Also draw the labelled confusion matrix as PNG.")
     Path confusionPng;
 
+    @Option(names = "--min-confidence", paramLabel = "X",
+        description = "Also report coverage and accuracy at this flowpic.min-confidence, in (0, 1]: blocks whose top " +
+            "calibrated score is below it count as unknown (default: off).")
+    Double minConfidence;
+
+    @Option(names = "--curve-png", paramLabel = "FILE",
+        description = "Also draw the accuracy/coverage curve over min-confidence thresholds as PNG.")
+    Path curvePng;
+
     @Option(names = "--min-packets", defaultValue = "10", description = "Blocks with fewer packets are left out (default: ${DEFAULT-VALUE}).")
     int minPackets;
 
@@ -58,17 +69,17 @@ final class EvaluateCommand implements Callable<Integer>
     @Option(names = "--skip-bad-rows", description = "Count and skip malformed CSV rows instead of failing.")
     boolean skipBadRows;
 
-    private void checkPngTarget(final Path png)
+    private void checkPngTarget(final String option, final Path png)
     {
         if (Files.isDirectory(png))
         {
-            throw OptionChecks.fail(spec, "Invalid value for option '--confusion-png': " + png + " is a directory; " +
-                "give the PNG file to write, e.g. " + png.resolve("confusion.png"));
+            throw OptionChecks.fail(spec, "Invalid value for option '" + option + "': " + png + " is a directory; " +
+                "give the PNG file to write, e.g. " + png.resolve(option.substring(2, option.length() - 4) + ".png"));
         }
         final Path parent = png.toAbsolutePath().getParent();
         if (parent != null && !Files.isDirectory(parent))
         {
-            throw OptionChecks.fail(spec, "Invalid value for option '--confusion-png': directory " + parent +
+            throw OptionChecks.fail(spec, "Invalid value for option '" + option + "': directory " + parent +
                 " does not exist");
         }
     }
@@ -79,6 +90,11 @@ final class EvaluateCommand implements Callable<Integer>
         final PrintWriter out = spec.commandLine().getOut();
         OptionChecks.atLeast(spec, "--min-packets", minPackets, 1);
         OptionChecks.atLeast(spec, "--batch", batch, 1);
+        if (minConfidence != null && !(minConfidence > 0 && minConfidence <= 1))
+        {
+            throw OptionChecks.fail(spec, "Invalid value for option '--min-confidence': must be a score in (0, 1] " +
+                "but was " + minConfidence);
+        }
         final List<Map.Entry<String, Path>> files = new ArrayList<>();
         for (final String item : data)
         {
@@ -100,7 +116,11 @@ final class EvaluateCommand implements Callable<Integer>
         if (confusionPng != null)
         {
             // Checked before minutes of evaluation, not found after the report is printed.
-            checkPngTarget(confusionPng);
+            checkPngTarget("--confusion-png", confusionPng);
+        }
+        if (curvePng != null)
+        {
+            checkPngTarget("--curve-png", curvePng);
         }
         final Path dir;
         try
@@ -148,16 +168,20 @@ final class EvaluateCommand implements Callable<Integer>
             }
             if (format == Format.json)
             {
-                out.println(EvaluationReport.json(evaluation));
+                out.println(EvaluationReport.json(evaluation, evaluator.confidence(), minConfidence));
             }
             else
             {
-                out.print(EvaluationReport.text(evaluation));
+                out.print(EvaluationReport.text(evaluation, evaluator.confidence(), minConfidence));
             }
             out.flush();
             if (confusionPng != null)
             {
                 FlowPicImages.writePng(FlowPicImages.confusion(evaluation), confusionPng);
+            }
+            if (curvePng != null)
+            {
+                FlowPicImages.writePng(ConfidenceCurveChart.draw(evaluator.confidence(), minConfidence), curvePng);
             }
             return ExitCodes.OK;
         }

@@ -2,10 +2,13 @@ package io.flowpic.sensor.cli;
 
 import io.flowpic.inference.train.Architecture;
 import io.flowpic.inference.train.Evaluation;
+import io.flowpic.inference.ModelException;
 import io.flowpic.inference.train.Features;
+import io.flowpic.inference.train.InitialWeights;
 import io.flowpic.inference.train.Trainer;
 import io.flowpic.inference.train.TrainingOptions;
 import io.flowpic.inference.train.TrainingResult;
+import io.flowpic.sensor.pipeline.ModelLocator;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
@@ -134,11 +137,20 @@ final class TrainCommand implements Callable<Integer>
             "then also runs every epoch, as the folds did.")
     boolean leaveOneSourceOut;
 
+    @Option(names = "--init-from", paramLabel = "DIR|default",
+        description = "Fine-tune this model (a directory, or 'default' for the shipped one): training starts from its " +
+            "weights, and its architecture, features, resolution, block length and labels are kept (the --data labels " +
+            "must be its labels; a differing --arch, --features, --resolution or --block-seconds is refused).")
+    String initFrom;
+
     @Option(names = "--name", defaultValue = "flowpic",
         description = "Model name, the prefix of its model id (default: ${DEFAULT-VALUE}).")
     String name;
 
+    /** Settled in call() from the options and --init-from's model; read by options() for every fold. */
     private Features chosen;
+    private Architecture architecture;
+    private InitialWeights initial;
 
     public Integer call()
     {
@@ -155,8 +167,30 @@ final class TrainCommand implements Callable<Integer>
             throw OptionChecks.fail(spec, "Invalid value for option '--features': " + ex.getMessage());
         }
         shape.validate(spec);
+        architecture = arch.architecture;
+        if (initFrom != null)
+        {
+            try
+            {
+                io.flowpic.sensor.pipeline.NativeLogs.quiet();
+                initial = InitialWeights.load(ModelLocator.resolve(initFrom));
+            }
+            catch (final ModelException ex)
+            {
+                err.println("flowpic: --init-from: " + ex.getMessage());
+                return ExitCodes.CONFIG_ERROR;
+            }
+            // What was not asked for comes from the model; what was asked for must agree with it (TrainingOptions).
+            final picocli.CommandLine.ParseResult given = spec.commandLine().getParseResult();
+            architecture = given.hasMatchedOption("--arch") ? architecture : initial.architecture();
+            chosen = given.hasMatchedOption("--features") ? chosen : initial.features();
+            shape.resolution = given.hasMatchedOption("--resolution") ? shape.resolution :
+                initial.metadata().resolution();
+            shape.blockSeconds = given.hasMatchedOption("--block-seconds") ? shape.blockSeconds :
+                initial.metadata().blockSeconds();
+        }
         // The full net's two stride-5 convolutions and pools leave nothing of a 32x32 picture.
-        if (arch == Arch.full && shape.resolution < 64)
+        if (architecture == Architecture.FULL && shape.resolution < 64)
         {
             throw OptionChecks.fail(spec, "Invalid value for option '--resolution': --arch full needs 64 or 1500 " +
                 "but was " + shape.resolution);
@@ -245,8 +279,9 @@ final class TrainCommand implements Callable<Integer>
         final TrainingOptions options = new TrainingOptions()
             .outputDir(this.out)
             .modelName(name)
-            .architecture(arch.architecture)
+            .architecture(architecture)
             .features(chosen)
+            .initFrom(initial)
             .resolution(shape.resolution)
             .blockSeconds(shape.blockSeconds)
             .minPackets(shape.minPackets)
@@ -261,6 +296,10 @@ final class TrainCommand implements Callable<Integer>
             .maxLossRate(augmentLoss)
             .sizeJitter(augmentSizeJitter)
             .skipBadRows(shape.skipBadRows);
+        if (initial != null)
+        {
+            options.maxPacketSize(initial.metadata().maxPacketSize());
+        }
         for (final String item : data)
         {
             final java.util.Map.Entry<String, Path> entry = DatasetCommand.labelled(item, false);

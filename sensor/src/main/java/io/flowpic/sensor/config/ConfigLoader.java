@@ -239,6 +239,10 @@ public final class ConfigLoader
         {
             return "a whole number";
         }
+        if (type == double.class || type == Double.class)
+        {
+            return "a number";
+        }
         if (type == boolean.class || type == Boolean.class)
         {
             return "true or false";

@@ -42,6 +42,11 @@ final class ConfigValidator
         range("flowpic.block-seconds", flowpic.blockSeconds(), 1, 3600);
         range("flowpic.max-packet-size", flowpic.maxPacketSize(), 64, 65575);
         range("flowpic.min-packets", flowpic.minPackets(), 1, 1_000_000);
+        if (!(flowpic.minConfidence() >= 0 && flowpic.minConfidence() <= 1))
+        {
+            fail("flowpic.min-confidence", flowpic.minConfidence(),
+                "must be 0 (off) or a score in (0, 1]: blocks whose top score is below it are labelled unknown");
+        }
 
         notBlank("model.path", config.model().path());
 

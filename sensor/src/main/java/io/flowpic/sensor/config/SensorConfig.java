@@ -32,7 +32,12 @@ public record SensorConfig(
     {
     }
 
-    public record FlowPic(int resolution, int blockSeconds, int maxPacketSize, int minPackets)
+    /**
+     * @param minConfidence a block whose top calibrated score is below this is journaled as
+     *                      {@link io.flowpic.inference.ConfidenceThreshold#UNKNOWN} (every score still recorded);
+     *                      0 = off, every block gets its top class
+     */
+    public record FlowPic(int resolution, int blockSeconds, int maxPacketSize, int minPackets, double minConfidence)
     {
         public FlowPicSpec spec()
         {
@@ -141,6 +146,12 @@ public record SensorConfig(
     public SensorConfig withExport(final List<Export> newExport)
     {
         return new SensorConfig(capture, flowTable, flowpic, model, inference, journal, metrics, newExport);
+    }
+
+    public SensorConfig withMinConfidence(final double threshold)
+    {
+        return new SensorConfig(capture, flowTable, new FlowPic(flowpic.resolution(), flowpic.blockSeconds(),
+            flowpic.maxPacketSize(), flowpic.minPackets(), threshold), model, inference, journal, metrics, export);
     }
 
     public SensorConfig withJournalPath(final String path)

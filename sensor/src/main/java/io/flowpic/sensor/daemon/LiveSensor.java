@@ -109,6 +109,7 @@ public final class LiveSensor implements AutoCloseable
             inferenceAgent = new InferenceAgent(firstModel, handoff, journalWriter, counters,
                 config.inference().batchSize(), TimeUnit.MILLISECONDS.toNanos(config.inference().maxWaitMs()), false,
                 flowAgent::isFinished, clock);
+            inferenceAgent.minConfidence(config.flowpic().minConfidence());
         }
         catch (final IOException | RuntimeException ex)
         {
@@ -271,11 +272,13 @@ public final class LiveSensor implements AutoCloseable
                 {
                     final SensorConfig fresh = new ConfigLoader().load(configFile);
                     modelPath = fresh.model().path();
-                    if (!fresh.withModelPath(config.model().path()).withExport(config.export()).equals(config))
+                    if (!fresh.withModelPath(config.model().path()).withExport(config.export())
+                        .withMinConfidence(config.flowpic().minConfidence()).equals(config))
                     {
-                        log.println("flowpic: reload: only model.path and export change live; other changes need " +
-                            "a restart");
+                        log.println("flowpic: reload: only model.path, flowpic.min-confidence and export change " +
+                            "live; other changes need a restart");
                     }
+                    inferenceAgent.minConfidence(fresh.flowpic().minConfidence());
                     try
                     {
                         exporters.apply(fresh.export());

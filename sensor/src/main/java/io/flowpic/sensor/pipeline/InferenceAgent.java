@@ -1,6 +1,7 @@
 package io.flowpic.sensor.pipeline;
 
 import io.flowpic.flowtable.flow.FlowPicBlock;
+import io.flowpic.inference.ConfidenceThreshold;
 import io.flowpic.inference.FlowDescriptors;
 import io.flowpic.inference.FlowPicClassifier;
 import io.flowpic.inference.ModelMetadata;
@@ -47,6 +48,9 @@ public final class InferenceAgent implements Agent
     private int batchCount;
     private long batchStartedNanos;
     private volatile boolean finished;
+    /** flowpic.min-confidence: set at start and on reload, read once per block. */
+    private volatile double minConfidence;
+    private final java.util.concurrent.atomic.AtomicLong unknownCount = new java.util.concurrent.atomic.AtomicLong();
     private volatile String modelId;
     private final AtomicReference<FlowPicClassifier> pendingModel = new AtomicReference<>();
 
@@ -169,6 +173,15 @@ public final class InferenceAgent implements Agent
         return 1;
     }
 
+    /**
+     * A block whose top (calibrated) score is below {@code threshold} is journaled as
+     * {@link ConfidenceThreshold#UNKNOWN}, with every score; 0 = off. Takes effect from the next block.
+     */
+    public void minConfidence(final double threshold)
+    {
+        minConfidence = threshold;
+    }
+
     /** Id of the model classifying now. */
     public String modelId()
     {
@@ -201,7 +214,7 @@ public final class InferenceAgent implements Agent
                     best = c;
                 }
             }
-            fillRecord(block, best);
+            final boolean labelled = fillRecord(block, best);
             try
             {
                 if (!journal.append(record))
@@ -227,7 +240,14 @@ public final class InferenceAgent implements Agent
             {
                 counters.journalErrors.incrementRelease();
             }
-            labelCounts.incrementAndGet(best);
+            if (labelled)
+            {
+                labelCounts.incrementAndGet(best);
+            }
+            else
+            {
+                unknownCount.incrementAndGet();
+            }
             counters.blocksClassified.incrementRelease();
             batch[i] = null;
             handoff.release(block);
@@ -235,7 +255,8 @@ public final class InferenceAgent implements Agent
         batchCount = 0;
     }
 
-    private void fillRecord(final FlowPicBlock block, final int best)
+    /** @return false when the block is journaled as unknown (its top score below min-confidence). */
+    private boolean fillRecord(final FlowPicBlock block, final int best)
     {
         record.startNanos = block.startNanos;
         record.endNanos = block.endNanos;
@@ -247,8 +268,10 @@ public final class InferenceAgent implements Agent
         record.protocol = block.protocol;
         record.packets = block.packets;
         record.bytes = block.bytes;
-        record.label = labels[best];
         record.confidence = record.scores[best];
+        final boolean labelled = ConfidenceThreshold.keepsLabel(record.confidence, minConfidence);
+        record.label = labelled ? labels[best] : ConfidenceThreshold.UNKNOWN;
+        return labelled;
     }
 
     public boolean isFinished()
@@ -284,7 +307,13 @@ public final class InferenceAgent implements Agent
         return labels.clone();
     }
 
-    /** Blocks journaled per label, in {@link #labels()} order. */
+    /** Blocks journaled as {@link ConfidenceThreshold#UNKNOWN} (below flowpic.min-confidence). */
+    public long unknownCount()
+    {
+        return unknownCount.get();
+    }
+
+    /** Blocks journaled per label, in {@link #labels()} order (not counting those journaled as unknown). */
     public long labelCount(final int index)
     {
         return labelCounts.get(index);

@@ -151,6 +151,7 @@ public final class ReplayPipeline
                 final InferenceAgent agent = new InferenceAgent(classifier.join(), handoff, journalOpened.join(),
                     counters, inference.batchSize(), TimeUnit.MILLISECONDS.toNanos(inference.maxWaitMs()), true,
                     flowsFinished, new SystemEpochNanoClock());
+                agent.minConfidence(config.flowpic().minConfidence());
                 final AgentRunner runner = new AgentRunner(new BackoffIdleStrategy(), agentError::set, null, agent);
                 inferenceRunnerRef.set(runner);
                 inferenceAgentRef.set(agent);
@@ -404,6 +405,10 @@ public final class ReplayPipeline
         for (int i = 0; i < names.length; i++)
         {
             labels.put(names[i], inferenceAgent.labelCount(i));
+        }
+        if (inferenceAgent.unknownCount() > 0)
+        {
+            labels.put(io.flowpic.inference.ConfidenceThreshold.UNKNOWN, inferenceAgent.unknownCount());
         }
         return new ReplaySummary(files, counters.packetsReceived.get(), counters.packetsDecoded.get(), malformed,
             skipped, counters.flowTable.flowsCreated.get(), counters.blocksClassified.get(),

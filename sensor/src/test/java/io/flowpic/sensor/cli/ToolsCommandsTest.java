@@ -129,7 +129,8 @@ class ToolsCommandsTest
         final JsonNode json = new ObjectMapper().readTree(r.out());
         final List<String> keys = new ArrayList<>();
         json.fieldNames().forEachRemaining(keys::add);
-        assertEquals(List.of("samples", "accuracy", "macro_f1", "labels", "per_class", "confusion"), keys);
+        assertEquals(List.of("samples", "accuracy", "macro_f1", "labels", "per_class", "confusion", "calibration_error",
+            "confidence_curve"), keys);
         assertEquals(EXPECTED_SAMPLES, json.get("samples").asInt());
         assertEquals(TestModels.LABELS.size(), json.get("labels").size());
         assertEquals(TestModels.LABELS.get(0), json.get("labels").get(0).asText());

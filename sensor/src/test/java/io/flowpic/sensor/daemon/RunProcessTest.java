@@ -108,6 +108,36 @@ class RunProcessTest
     }
 
     @Test
+    void sighupAppliesAChangedMinConfidence() throws Exception
+    {
+        try (VethPair pair = VethPair.create())
+        {
+            final Path model = TestModels.write(dir.resolve("model"), 32, 15, "gated");
+            // Starts with every block below the threshold (no top score of the fixed-weight model reaches 1).
+            final Path config = LiveSensorVethTest.writeConfig(dir, pair, model,
+                "metrics:\n  enabled: false\nflowpic:\n  min-confidence: 1");
+            try (SensorProcess sensor = SensorProcess.start(SensorProcess.javaCommand(null, "run", "--config",
+                config.toString())))
+            {
+                sensor.awaitOutput("capturing on " + pair.hostEnd, 60);
+                pair.replayFromNamespace(LiveSensorVethTest.udpFlowCapture(dir.resolve("a.pcap"), 44000, 9000, 12), 500);
+                LiveSensorVethTest.writeConfig(dir, pair, model, "metrics:\n  enabled: false\nflowpic:\n  min-confidence: 0");
+                sensor.signal("HUP");
+                sensor.awaitOutput("reload: model gated loaded", 60);
+                Thread.sleep(300);
+                sensor.signal("TERM");
+                assertEquals(0, sensor.awaitExit(30), sensor.output());
+                assertTrue(!sensor.output().contains("need a restart"), sensor.output());
+            }
+            // The block is journaled at shutdown, after the reload: with its top class, under the old threshold.
+            final List<LabelRecord> records = LiveSensorVethTest.journal(dir.resolve("journal"));
+            assertEquals(1, records.size());
+            assertTrue(records.get(0).confidence < 1f, "min-confidence 1 would have made it unknown");
+            assertTrue(TestModels.LABELS.contains(records.get(0).label), records.get(0).label);
+        }
+    }
+
+    @Test
     void configAndStartupErrorsExitNonZeroNamingTheProblem() throws Exception
     {
         final Path model = TestModels.write(dir.resolve("model"), 32, 15, "errors");
