@@ -34,7 +34,7 @@ public final class NdpiClassMap
     /** What the map makes of one nDPI flow. */
     public enum Fate
     {
-        KEPT("kept"), NOT_DPI("not by DPI"), UNMAPPED("unmapped"), DROPPED("dropped by map");
+        KEPT("kept"), NOT_DPI("confidence not kept"), UNMAPPED("unmapped"), DROPPED("dropped by map");
 
         private final String text;
 

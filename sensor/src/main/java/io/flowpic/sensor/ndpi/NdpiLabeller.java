@@ -94,7 +94,7 @@ public final class NdpiLabeller
 
     /**
      * Prints the sessions that got no class by why, then one line per nDPI name:
-     * {@code   TLS.YouTube: 3 flows, kept 2 (video 2), not by DPI 1, unmapped 0, dropped by map 0}.
+     * {@code   TLS.YouTube: 3 flows, kept 2 (video 2), confidence not kept 1, unmapped 0, dropped by map 0}.
      */
     public void printSummary(final PrintWriter out)
     {
