@@ -16,7 +16,7 @@ import io.flowpic.inference.dataset.LabeledSessions;
 import io.flowpic.inference.dataset.NpyWriter;
 import io.flowpic.inference.dataset.SessionBlocks;
 import io.flowpic.sensor.ndpi.NdpiClassMap;
-import io.flowpic.sensor.ndpi.NdpiFlow;
+import io.flowpic.sensor.ndpi.NdpiFlowListing;
 import io.flowpic.sensor.ndpi.NdpiLabeller;
 import io.flowpic.sensor.ndpi.NdpiMapException;
 import io.flowpic.sensor.ndpi.NdpiReaderException;
@@ -324,9 +324,16 @@ final class DatasetCommand
         {
             try
             {
-                final List<NdpiFlow> flows = ndpi.flowsOf(capture, seconds -> progress.update(() ->
+                final NdpiFlowListing.Result listing = ndpi.flowsOf(capture, seconds -> progress.update(() ->
                     "extract: ndpiReader on " + name + " (" + index + "/" + captures.size() + "): " + seconds + " s"));
-                labeller.startCapture(flows);
+                if (listing.skippedLines() > 0)
+                {
+                    progress.done();
+                    spec.commandLine().getErr().println("flowpic: warning: " + capture + ": ndpiReader listed " +
+                        listing.skippedLines() + " flow(s) with an unreadable address, left out (first: " +
+                        listing.firstSkipped() + ")");
+                }
+                labeller.startCapture(listing);
                 return true;
             }
             catch (final NdpiReaderException e)

@@ -21,10 +21,25 @@ import java.util.regex.Pattern;
  * fields before the packet counts: ndpiReader prints text taken from the packets (host names, URLs) only after
  * those, so a host name that contains "[Confidence: DPI]" cannot forge a verdict. Flows other than TCP and UDP are skipped.
  * A flow line without a {@code proto:} or {@code Confidence:} field means another ndpiReader output format and
- * is an error naming the file and line, not a silently empty result.
+ * is an error naming the file and line, not a silently empty result. A flow line whose address ndpiReader itself
+ * garbled (seen on a fuzzed capture: {@code 302e::3d00::8001}) is skipped and counted, with the first one named.
  */
 public final class NdpiFlowListing
 {
+    /** The flows read, and the flow lines skipped because an endpoint did not parse (the first one described). */
+    public record Result(List<NdpiFlow> flows, int skippedLines, String firstSkipped)
+    {
+    }
+
+    /** An endpoint that is not an address: that line is skipped, not the listing. */
+    private static final class BadEndpoint extends IllegalArgumentException
+    {
+        BadEndpoint(final String message)
+        {
+            super(message);
+        }
+    }
+
     private static final String ENDPOINT = "(\\[[0-9A-Fa-f:.]+\\]|[0-9.]+):(\\d{1,5})";
     private static final Pattern FLOW = Pattern.compile(
         "^\\t\\d+\\t(TCP|UDP) " + ENDPOINT + " (?:<->|->) " + ENDPOINT + " (\\[.*)$");
@@ -33,9 +48,11 @@ public final class NdpiFlowListing
     {
     }
 
-    public static List<NdpiFlow> read(final Path file) throws IOException
+    public static Result read(final Path file) throws IOException
     {
         final List<NdpiFlow> flows = new ArrayList<>();
+        int skipped = 0;
+        String firstSkipped = null;
         // ISO-8859-1: every byte is a character, so packet text in the listing never breaks the decoding.
         try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.ISO_8859_1))
         {
@@ -53,23 +70,30 @@ public final class NdpiFlowListing
                 {
                     flows.add(parse(m));
                 }
+                catch (final BadEndpoint e)
+                {
+                    if (skipped++ == 0)
+                    {
+                        firstSkipped = "line " + number + ": " + e.getMessage();
+                    }
+                }
                 catch (final IllegalArgumentException e)
                 {
                     throw new IOException(file + " line " + number + ": " + e.getMessage());
                 }
             }
         }
-        return flows;
+        return new Result(flows, skipped, firstSkipped);
     }
 
     private static NdpiFlow parse(final Matcher m)
     {
         final int protocol = "TCP".equals(m.group(1)) ? FlowSession.TCP : FlowSession.UDP;
-        final IpText.Address src = IpText.parse(unbracket(m.group(2)));
-        final IpText.Address dst = IpText.parse(unbracket(m.group(4)));
+        final IpText.Address src = address(m.group(2));
+        final IpText.Address dst = address(m.group(4));
         if (src.version() != dst.version())
         {
-            throw new IllegalArgumentException("endpoints of different IP versions");
+            throw new BadEndpoint("endpoints of different IP versions");
         }
         final String fields = m.group(6);
         final String proto = field(fields, "proto");
@@ -117,9 +141,16 @@ public final class NdpiFlowListing
         return null;
     }
 
-    private static String unbracket(final String address)
+    private static IpText.Address address(final String text)
     {
-        return address.startsWith("[") ? address.substring(1, address.length() - 1) : address;
+        try
+        {
+            return IpText.parse(text.startsWith("[") ? text.substring(1, text.length() - 1) : text);
+        }
+        catch (final IllegalArgumentException e)
+        {
+            throw new BadEndpoint(e.getMessage());
+        }
     }
 
     private static int port(final String text)
@@ -127,7 +158,7 @@ public final class NdpiFlowListing
         final int port = Integer.parseInt(text);
         if (port > 65535)
         {
-            throw new IllegalArgumentException("port " + port + " out of range");
+            throw new BadEndpoint("port " + port + " out of range");
         }
         return port;
     }

@@ -5,7 +5,6 @@ import io.flowpic.inference.dataset.FlowSession;
 import java.io.PrintWriter;
 import java.util.EnumMap;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
@@ -37,6 +36,7 @@ public final class NdpiLabeller
     private final Map<String, NameTally> byName = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
     private final Map<FlowTuple, Outcome> current = new HashMap<>();
     private long flows;
+    private long unreadableFlows;
     private long sessionsWithoutFlow;
     private long sessionsNotKept;
     private long sessionsConflicting;
@@ -47,10 +47,11 @@ public final class NdpiLabeller
     }
 
     /** Forgets the previous capture's flows and takes these. */
-    public void startCapture(final List<NdpiFlow> ndpiFlows)
+    public void startCapture(final NdpiFlowListing.Result listing)
     {
         current.clear();
-        for (final NdpiFlow flow : ndpiFlows)
+        unreadableFlows += listing.skippedLines();
+        for (final NdpiFlow flow : listing.flows())
         {
             flows++;
             final NdpiClassMap.Verdict verdict = map.verdict(flow);
@@ -100,8 +101,8 @@ public final class NdpiLabeller
     {
         out.printf("sessions without a class %d: no nDPI flow %d, nDPI verdict not kept %d, conflicting nDPI verdicts %d%n",
             sessionsUnlabelled(), sessionsWithoutFlow, sessionsNotKept, sessionsConflicting);
-        out.printf("nDPI flows %d by name (map: %s; kept = confidence accepted and a rule gives a class):%n", flows,
-            map.source());
+        out.printf("nDPI flows %d by name (map: %s; kept = confidence accepted and a rule gives a class)%s:%n", flows,
+            map.source(), unreadableFlows == 0 ? "" : "; " + unreadableFlows + " more left out, their address unreadable");
         for (final Map.Entry<String, NameTally> e : byName.entrySet())
         {
             final NameTally t = e.getValue();

@@ -73,7 +73,7 @@ public final class NdpiReaderTool
      * @throws NdpiReaderException when ndpiReader fails (its exit code and last output lines in the message) or
      *                             its listing cannot be read.
      */
-    public List<NdpiFlow> flowsOf(final Path capture, final LongConsumer waiting)
+    public NdpiFlowListing.Result flowsOf(final Path capture, final LongConsumer waiting)
         throws NdpiReaderException, InterruptedException
     {
         Path work = null;

@@ -37,7 +37,9 @@ class NdpiFlowListingTest
                 "[cat: SocialNetwork/6][4 pkts/2050 bytes <-> 5 pkts/2297 bytes]",
             "\t5\tICMP 192.168.1.1 -> 192.168.1.2 [proto: 81/ICMP][ClearText][Confidence: DPI][cat: Network/14][1 pkts/98 bytes]",
             "Undetected flows:");
-        final List<NdpiFlow> flows = NdpiFlowListing.read(file);
+        final NdpiFlowListing.Result result = NdpiFlowListing.read(file);
+        assertEquals(0, result.skippedLines());
+        final List<NdpiFlow> flows = result.flows();
         assertEquals(4, flows.size(), flows.toString());
         final NdpiFlow http = flows.get(0);
         assertEquals(FlowSession.TCP, http.protocol());
@@ -61,7 +63,7 @@ class NdpiFlowListingTest
     {
         final Path file = write("\t1\tTCP 10.0.0.1:5000 <-> 10.0.0.2:443 [proto: 91/TLS][Encrypted][Confidence: Match by port]" +
             "[3 pkts/300 bytes <-> 2 pkts/200 bytes][Hostname/SNI: x][proto: 91.124/TLS.YouTube][Confidence: DPI][cat: Media/1]]");
-        final NdpiFlow flow = NdpiFlowListing.read(file).get(0);
+        final NdpiFlow flow = NdpiFlowListing.read(file).flows().get(0);
         assertEquals("TLS", flow.name());
         assertEquals("Match by port", flow.confidence());
         assertEquals("", flow.category());
@@ -73,6 +75,20 @@ class NdpiFlowListingTest
         final Path file = write("header", "\t1\tTCP 10.0.0.1:5000 <-> 10.0.0.2:443 [proto: 91/TLS][Encrypted][3 pkts/300 bytes]");
         final IOException e = assertThrows(IOException.class, () -> NdpiFlowListing.read(file));
         assertTrue(e.getMessage().contains(file + " line 2") && e.getMessage().contains("Confidence"), e.getMessage());
+    }
+
+    @Test
+    void aFlowWhoseAddressNdpiReaderGarbledIsSkippedAndCounted() throws IOException
+    {
+        // Line 13 of ndpiReader's listing of the shared fuzz-2021-10-13.pcap.
+        final Path file = write(
+            "\t1\tUDP [302e::3d00::8001]:53 -> [::1]:5000 [proto: 5/DNS][ClearText][Confidence: DPI][cat: Network/14][1 pkts/80 bytes]",
+            "\t2\tUDP 10.0.0.1:5000 <-> 10.0.0.2:5004 [proto: 87/RTP][ClearText][Confidence: DPI][cat: Media/1][9 pkts/900 bytes]");
+        final NdpiFlowListing.Result result = NdpiFlowListing.read(file);
+        assertEquals(1, result.skippedLines());
+        assertTrue(result.firstSkipped().startsWith("line 1: ") && result.firstSkipped().contains("302e::3d00::8001"),
+            result.firstSkipped());
+        assertEquals(List.of("RTP"), result.flows().stream().map(NdpiFlow::name).toList());
     }
 
     private Path write(final String... lines) throws IOException
