@@ -9,7 +9,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -51,6 +53,8 @@ public final class NdpiFlowListing
     public static Result read(final Path file) throws IOException
     {
         final List<NdpiFlow> flows = new ArrayList<>();
+        // Names, categories and confidences repeat across flows: one String each, not one per flow.
+        final Map<String, String> texts = new HashMap<>();
         int skipped = 0;
         String firstSkipped = null;
         // ISO-8859-1: every byte is a character, so packet text in the listing never breaks the decoding.
@@ -68,7 +72,7 @@ public final class NdpiFlowListing
                 }
                 try
                 {
-                    flows.add(parse(m));
+                    flows.add(parse(m, texts));
                 }
                 catch (final BadEndpoint e)
                 {
@@ -86,7 +90,7 @@ public final class NdpiFlowListing
         return new Result(flows, skipped, firstSkipped);
     }
 
-    private static NdpiFlow parse(final Matcher m)
+    private static NdpiFlow parse(final Matcher m, final Map<String, String> texts)
     {
         final int protocol = "TCP".equals(m.group(1)) ? FlowSession.TCP : FlowSession.UDP;
         final IpText.Address src = address(m.group(2));
@@ -114,7 +118,8 @@ public final class NdpiFlowListing
         final String category = cat == null ? "" : catSlash < 0 ? cat : cat.substring(0, catSlash);
         return new NdpiFlow(protocol,
             FlowTuple.of(src.version(), protocol, src.hi(), src.lo(), port(m.group(3)), dst.hi(), dst.lo(), port(m.group(5))),
-            proto.substring(slash + 1), category, confidence);
+            texts.computeIfAbsent(proto.substring(slash + 1), t -> t), texts.computeIfAbsent(category, t -> t),
+            texts.computeIfAbsent(confidence, t -> t));
     }
 
     /**

@@ -23,6 +23,8 @@ public final class NdpiLabeller
     /** A tuple's outcome: its class, or null (not kept); {@code conflict} when its flows disagree. */
     private record Outcome(String label, boolean conflict)
     {
+        static final Outcome NOT_KEPT = new Outcome(null, false);
+        static final Outcome CONFLICT = new Outcome(null, true);
     }
 
     /** One nDPI name's flows by fate, and kept flows by class. */
@@ -35,6 +37,7 @@ public final class NdpiLabeller
     private final NdpiClassMap map;
     private final Map<String, NameTally> byName = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
     private final Map<FlowTuple, Outcome> current = new HashMap<>();
+    private final Map<String, Outcome> kept = new HashMap<>();
     private long flows;
     private long unreadableFlows;
     private long sessionsWithoutFlow;
@@ -61,9 +64,11 @@ public final class NdpiLabeller
             {
                 tally.keptByClass.merge(verdict.label(), 1L, Long::sum);
             }
-            final Outcome outcome = new Outcome(verdict.label(), false);
+            // One Outcome per class, shared by its tuples: a capture can hold millions of flows.
+            final Outcome outcome = verdict.label() == null ? Outcome.NOT_KEPT
+                : kept.computeIfAbsent(verdict.label(), label -> new Outcome(label, false));
             current.merge(flow.tuple(), outcome,
-                (a, b) -> a.conflict() || !Objects.equals(a.label(), b.label()) ? new Outcome(null, true) : a);
+                (a, b) -> a.conflict() || !Objects.equals(a.label(), b.label()) ? Outcome.CONFLICT : a);
         }
     }
 
