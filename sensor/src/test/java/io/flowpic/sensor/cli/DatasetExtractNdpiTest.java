@@ -335,6 +335,14 @@ class DatasetExtractNdpiTest
         final List<FlowSession> voip = FlowCsvReader.readAll(dir.resolve("mixed/lab-voip.csv"), false);
         assertEquals(8, voip.size(), r.out()); // KakaoTalk_talk.pcap: 4 voice flows, both directions
         assertEquals("kakao_talk.pcap", voip.get(0).pcapName());
+
+        // An ndpiReader that fails on a capture: that capture is skipped and named with the exit code, nothing written.
+        final ToolsCommandsTest.Run failing = extract(List.of(captures.get(0)), "--out",
+            dir.resolve("failing/lab.csv").toString(), "--label-with", "ndpi", "--ndpi-reader", "/bin/false");
+        assertEquals(ExitCodes.INPUT_ERROR, failing.code(), failing.err());
+        assertTrue(failing.err().contains("ndpiReader failed: " + captures.get(0) + ": ndpiReader exited with 1"),
+            failing.err());
+        assertFalse(Files.exists(dir.resolve("failing")));
     }
 
     /**
