@@ -15,6 +15,12 @@ import io.flowpic.inference.dataset.LabelRules;
 import io.flowpic.inference.dataset.LabeledSessions;
 import io.flowpic.inference.dataset.NpyWriter;
 import io.flowpic.inference.dataset.SessionBlocks;
+import io.flowpic.sensor.ndpi.NdpiClassMap;
+import io.flowpic.sensor.ndpi.NdpiFlowListing;
+import io.flowpic.sensor.ndpi.NdpiLabeller;
+import io.flowpic.sensor.ndpi.NdpiMapException;
+import io.flowpic.sensor.ndpi.NdpiReaderException;
+import io.flowpic.sensor.ndpi.NdpiReaderTool;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
@@ -148,6 +154,21 @@ final class DatasetCommand
                 "match wins, unmatched sessions are dropped; writes <out>-<label>.csv[.gz] per label.")
         Path labelRules;
 
+        @Option(names = "--label-with", paramLabel = "ndpi",
+            description = "Label sessions with nDPI: runs ndpiReader (Debian libndpi-bin) on each capture, keeps the " +
+                "flows nDPI recognised by DPI (not by port or IP guess), maps their protocol and category to classes " +
+                "with --ndpi-map and writes <out>-<class>.csv[.gz] per class (both directions of each flow).")
+        String labelWith;
+
+        @Option(names = "--ndpi-map", paramLabel = "FILE",
+            description = "YAML map from nDPI protocol/category names to classes (default: the shipped " +
+                "config/ndpi-map.yaml, documented there).")
+        Path ndpiMap;
+
+        @Option(names = "--ndpi-reader", paramLabel = "COMMAND", defaultValue = NdpiReaderTool.DEFAULT_COMMAND,
+            description = "The ndpiReader to run: a path, or a name looked up on PATH (default: ${DEFAULT-VALUE}).")
+        String ndpiReader;
+
         @Parameters(arity = "1..*", paramLabel = "CAPTURE", description = "pcap or pcapng files.")
         List<Path> captures;
 
@@ -158,6 +179,37 @@ final class DatasetCommand
             OptionChecks.atLeast(spec, "--min-packets", minPackets, 1);
             OptionChecks.atLeast(spec, "--max-seconds", maxSeconds, 0);
             OptionChecks.atLeast(spec, "--idle-timeout", idleSeconds, 1);
+            if (labelWith != null && !labelWith.equals("ndpi"))
+            {
+                throw OptionChecks.fail(spec, "Invalid value for option '--label-with': '" + labelWith +
+                    "' (the one labeller is: ndpi)");
+            }
+            if (labelWith != null && labelRules != null)
+            {
+                throw OptionChecks.fail(spec, "--label-with and --label-rules exclude each other: label by nDPI or by rules");
+            }
+            if (labelWith == null && ndpiMap != null)
+            {
+                throw OptionChecks.fail(spec, "--ndpi-map needs --label-with ndpi");
+            }
+            NdpiLabeller labeller = null;
+            NdpiReaderTool ndpi = null;
+            if (labelWith != null)
+            {
+                try
+                {
+                    final NdpiClassMap map = ndpiMap == null ? NdpiClassMap.loadDefault() : NdpiClassMap.load(ndpiMap);
+                    ndpi = NdpiReaderTool.locate(ndpiReader);
+                    labeller = new NdpiLabeller(map);
+                }
+                catch (final NdpiMapException | NdpiReaderException e)
+                {
+                    err.println("flowpic: " + e.getMessage());
+                    return ExitCodes.CONFIG_ERROR;
+                }
+            }
+            final NdpiLabeller ndpiLabels = labeller;
+            final boolean labelled = labelRules != null || labeller != null;
             final LabelRules rules;
             try
             {
@@ -175,19 +227,26 @@ final class DatasetCommand
             final long[] unmatched = {0};
             final Progress progress = new Progress(err);
             final List<String> failures = new ArrayList<>();
+            final List<String> ndpiFailures = new ArrayList<>();
             try
             {
+                int index = 0;
                 for (final Path capture : captures)
                 {
+                    index++;
                     final String name = capture.getFileName().toString();
                     try
                     {
+                        if (ndpi != null && !labelWithNdpi(ndpi, ndpiLabels, capture, name, index, progress, ndpiFailures))
+                        {
+                            continue;
+                        }
                         final CaptureReadResult result = extractor.read(capture, name, session ->
                         {
                             String label = null;
-                            if (rules != null)
+                            if (labelled)
                             {
-                                label = rules.labelOf(name, session);
+                                label = rules != null ? rules.labelOf(name, session) : ndpiLabels.labelOf(session);
                                 if (label == null)
                                 {
                                     unmatched[0]++;
@@ -220,12 +279,12 @@ final class DatasetCommand
                 }
                 // Captures read but holding no session give an empty file (a result); no capture read gives none,
                 // so nothing downstream mistakes a failed extract for an empty one.
-                if (rules == null && writers.isEmpty() && failures.size() < captures.size())
+                if (!labelled && writers.isEmpty() && failures.size() < captures.size())
                 {
                     FlowCsvWriter.open(out).close();
                 }
             }
-            catch (final IOException e)
+            catch (final IOException | InterruptedException e)
             {
                 closeAll(writers, err);
                 writers.keySet().forEach(key -> removeQuietly(key.isEmpty() ? out : perLabelFile(out, key)));
@@ -239,15 +298,51 @@ final class DatasetCommand
             }
             progress.done();
             failures.forEach(f -> err.println("flowpic: not a capture: " + f));
+            ndpiFailures.forEach(f -> err.println("flowpic: ndpiReader failed: " + f));
             stdout.printf("files %d, packets %d, decoded %d, sessions written %d, sessions too small %d%s%n",
                 captures.size(), extractor.packetsRead(), extractor.packetsDecoded(), extractor.sessions() - unmatched[0],
                 extractor.sessionsTooSmall(), rules == null ? "" : ", sessions unmatched by rules " + unmatched[0]);
-            if (rules != null)
+            if (labelled)
             {
                 perLabel.forEach((label, n) -> stdout.printf("  %s: %d sessions -> %s%n", label, n, perLabelFile(out, label)));
             }
+            if (ndpiLabels != null)
+            {
+                ndpiLabels.printSummary(stdout);
+            }
             stdout.flush();
-            return failures.isEmpty() ? ExitCodes.OK : ExitCodes.INPUT_ERROR;
+            return failures.isEmpty() && ndpiFailures.isEmpty() ? ExitCodes.OK : ExitCodes.INPUT_ERROR;
+        }
+
+        /**
+         * Runs ndpiReader on the capture and hands its flows to the labeller; false (the capture is skipped) when
+         * ndpiReader fails on it. A file that is not a capture at all is still reported as such by the read after.
+         */
+        private boolean labelWithNdpi(final NdpiReaderTool ndpi, final NdpiLabeller labeller, final Path capture,
+            final String name, final int index, final Progress progress, final List<String> ndpiFailures)
+            throws CaptureFileException, IOException, InterruptedException
+        {
+            try
+            {
+                final NdpiFlowListing.Result listing = ndpi.flowsOf(capture, seconds -> progress.update(() ->
+                    "extract: ndpiReader on " + name + " (" + index + "/" + captures.size() + "): " + seconds + " s"));
+                if (listing.skippedLines() > 0)
+                {
+                    progress.done();
+                    spec.commandLine().getErr().println("flowpic: warning: " + capture + ": ndpiReader listed " +
+                        listing.skippedLines() + " flow(s) with an unreadable address, left out (first: " +
+                        listing.firstSkipped() + ")");
+                }
+                labeller.startCapture(listing);
+                return true;
+            }
+            catch (final NdpiReaderException e)
+            {
+                // Not a capture (ndpiReader then fails too) is what to report about such a file.
+                new CaptureSessions(TimeUnit.SECONDS.toNanos(idleSeconds), 0, Integer.MAX_VALUE).read(capture, name, s -> { });
+                ndpiFailures.add(e.getMessage());
+                return false;
+            }
         }
 
         private static void closeAll(final Map<String, FlowCsvWriter> writers, final PrintWriter err)

@@ -93,6 +93,7 @@ class DebPackageTest
         expected.put("/lib/systemd/system/flowpic.service", "-rw-r--r-- root/root");
         expected.put("/usr/lib/sysusers.d/flowpic.conf", "-rw-r--r-- root/root");
         expected.put("/usr/lib/tmpfiles.d/flowpic.conf", "-rw-r--r-- root/root");
+        expected.put("/usr/share/doc/flowpic/ndpi-map.yaml", "-rw-r--r-- root/root");
         for (final Map.Entry<String, String> e : expected.entrySet())
         {
             assertEquals(e.getValue(), modes.get(e.getKey()), e.getKey() + " in\n" + contents);
@@ -111,12 +112,15 @@ class DebPackageTest
     @Test
     void controlFieldsAndConffiles() throws Exception
     {
-        final Commands.Result fields = Commands.run("dpkg-deb", "-f", deb.toString(), "Package", "Architecture", "Depends");
+        final Commands.Result fields = Commands.run("dpkg-deb", "-f", deb.toString(), "Package", "Architecture", "Depends",
+            "Suggests");
         assertEquals(0, fields.exitCode(), fields.output());
         assertTrue(fields.output().contains("Package: flowpic\n"), fields.output());
         assertTrue(fields.output().contains("Architecture: amd64\n"), fields.output());
         assertTrue(fields.output().contains("Depends: openjdk-17-jre-headless | java17-runtime-headless, libpcap0.8\n"),
             fields.output());
+        // ndpiReader labels captures for fine-tuning (dataset extract --label-with ndpi); tcpdump makes them.
+        assertTrue(fields.output().contains("Suggests: libndpi-bin, tcpdump\n"), fields.output());
         final Commands.Result conffiles = Commands.run("dpkg-deb", "--info", deb.toString(), "conffiles");
         assertEquals(List.of("/etc/flowpic/flowpic.yaml"), List.of(conffiles.output().strip().split("\n")), conffiles.output());
         for (final String script : List.of("postinst", "prerm", "postrm"))
