@@ -238,12 +238,20 @@ public final class Trainer
                 {
                     validationLabels[i] = val.get(i).label();
                 }
-                calibration = calibrate(model, val, spec.cellsPerImage(), classes);
+                calibration = options.calibrationScores() != null ? null : calibrate(model, val, spec.cellsPerImage(), classes);
                 log(String.format("calibration on %d validation blocks: temperature %.4f, ECE %.4f -> %.4f",
                     calibration.fittedOnBlocks(), calibration.temperature(), calibration.eceBefore(),
                     calibration.eceAfter()));
             }
             model.exportSavedModel(out);
+        }
+        if (options.calibrationScores() != null)
+        {
+            // Held-out sources' scores from cross-validation: the final model's own validation blocks come from
+            // networks it trained on, and would make it look surer than it is on new ones.
+            calibration = TemperatureFit.fit(options.calibrationScores(), options.calibrationLabels(), classes);
+            log(String.format("calibration on %d cross-validation held-out blocks: temperature %.4f, ECE %.4f -> %.4f",
+                calibration.fittedOnBlocks(), calibration.temperature(), calibration.eceBefore(), calibration.eceAfter()));
         }
         final String modelId = options.modelName() + "-" + weightsHash(fit.best);
         writeMetadata(out, modelId, labels, spec, options.features(), calibration);

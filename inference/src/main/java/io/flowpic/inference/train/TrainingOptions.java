@@ -70,6 +70,8 @@ public final class TrainingOptions
     private PrintStream progress = System.err;
     private LabeledSessions preloaded;
     private InitialWeights initFrom;
+    private float[] calibrationScores;
+    private int[] calibrationLabels;
 
     /** Adds a file labelled by its name up to the first '.', e.g. {@code voip.csv.gz} → voip. */
     public TrainingOptions addFile(final Path file)
@@ -173,6 +175,23 @@ public final class TrainingOptions
     /** Sessions already read from {@link #dataFiles()}, so that repeated runs (cross-validation) read them once. */
     public LabeledSessions preloaded() { return preloaded; }
     public TrainingOptions preloaded(final LabeledSessions v) { preloaded = v; return this; }
+    /**
+     * Fit the calibration temperature on these scores (raw, {@code labels} per block) and true labels, e.g. the
+     * held-out blocks of a leave-one-source-out run, instead of on the validation blocks.
+     */
+    public TrainingOptions calibrateOn(final float[] scores, final int[] trueLabels)
+    {
+        if (scores.length != (long)trueLabels.length * dataFiles.size())
+        {
+            throw new IllegalArgumentException("calibration scores: " + scores.length + " values for " +
+                trueLabels.length + " blocks of " + dataFiles.size() + " labels");
+        }
+        calibrationScores = scores;
+        calibrationLabels = trueLabels;
+        return this;
+    }
+    public float[] calibrationScores() { return calibrationScores; }
+    public int[] calibrationLabels() { return calibrationLabels; }
     public PrintStream progress() { return progress; }
     public TrainingOptions progress(final PrintStream v) { progress = v; return this; }
 

@@ -96,6 +96,13 @@ class SourceCrossValidationTest
         // The classes differ plainly; a model that never saw a source still gets them mostly right.
         assertTrue(report.pooled().accuracy() > 0.6, report.table());
         assertFalse(dir.resolve("work").resolve("fold-1").toFile().exists(), "fold models are not left behind");
+        // The final model, trained on everything, takes its temperature from the held-out sources' scores.
+        final Path model = dir.resolve("final");
+        Trainer.train(options(files, model).validationFraction(0).monitor(TrainingOptions.Monitor.NONE)
+            .calibrateOn(report.scores(), report.trueLabels()));
+        final io.flowpic.inference.ModelMetadata.Calibration calibration =
+            io.flowpic.inference.ModelMetadata.read(model).calibration();
+        assertEquals(total, calibration.fittedOnBlocks(), "calibrated on the cross-validation's held-out blocks");
         final Path json = dir.resolve("cv.json");
         report.writeJson(json, options(files, null).describe());
         final JsonNode root = new ObjectMapper().readTree(json.toFile());

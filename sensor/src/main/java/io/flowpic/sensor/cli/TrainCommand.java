@@ -134,7 +134,8 @@ final class TrainCommand implements Callable<Integer>
         description = "Before training the model, measure the recipe on unseen networks: train one model per source " +
             "(pcap_name up to the first '/') on all other sources for exactly --epochs epochs and test it on the " +
             "held-out one; writes cross-validation.json and cross-validation.txt beside the model. The model itself " +
-            "then also runs every epoch, as the folds did.")
+            "then also runs every epoch, as the folds did, and its calibration temperature is fitted on the held-out " +
+            "sources' scores.")
     boolean leaveOneSourceOut;
 
     @Option(names = "--init-from", paramLabel = "DIR|default",
@@ -237,7 +238,8 @@ final class TrainCommand implements Callable<Integer>
             {
                 deleteQuietly(work);
             }
-            options.monitor(TrainingOptions.Monitor.NONE);
+            options.monitor(TrainingOptions.Monitor.NONE)
+                .calibrateOn(crossValidation.scores(), crossValidation.trueLabels());
         }
         final TrainingResult result;
         try
