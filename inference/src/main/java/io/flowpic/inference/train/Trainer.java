@@ -220,7 +220,8 @@ public final class Trainer
                 options.classWeighting() ? (float)train.size() / (classes * (float)trainCounts[c]) : 1f;
         }
 
-        final Fit fit = fit(spec, labels, train, val, classWeights);
+        final float[] sampleWeights = sampleWeights(train, classWeights, options.sourceBalancing());
+        final Fit fit = fit(spec, labels, train, val, classWeights, sampleWeights);
 
         // Export the best weights from a serving-only graph and measure exactly that network.
         final Evaluation evaluation = new Evaluation(labels);
@@ -353,7 +354,7 @@ public final class Trainer
 
     private Fit fit(
         final FlowPicSpec spec, final List<String> labels, final List<BlockSample> train, final List<BlockSample> val,
-        final float[] classWeights)
+        final float[] classWeights, final float[] sampleWeights)
     {
         final int classes = labels.size();
         final int r = spec.resolution();
@@ -417,7 +418,7 @@ public final class Trainer
                         {
                             final int label = train.get(order[from + k]).label();
                             hot[k * classes + label] = 1f;
-                            w[k] = classWeights[label];
+                            w[k] = sampleWeights[order[from + k]];
                             bw += w[k];
                         }
                         try (TFloat32 x = TFloat32.tensorOf(Shape.of(n, r, r, 1), DataBuffers.of(images.buffer, true, false).narrow((long)n * cells));
@@ -663,6 +664,38 @@ public final class Trainer
             System.arraycopy(model.scores(images.buffer, images.flows, n), 0, scores, from * classes, n * classes);
         }
         return TemperatureFit.fit(scores, labels, classes);
+    }
+
+    /**
+     * Each training block's loss weight: its class weight and, with source balancing, a share that gives every
+     * source of a class the same total weight, so that one large source (one lab, one app) does not teach the
+     * class as it looks there only.
+     */
+    static float[] sampleWeights(final List<BlockSample> train, final float[] classWeights, final boolean balanceSources)
+    {
+        final float[] weights = new float[train.size()];
+        final Map<String, Integer> perSourceAndLabel = new java.util.HashMap<>();
+        final Map<Integer, Set<String>> sourcesOfLabel = new java.util.HashMap<>();
+        final int[] perLabel = new int[classWeights.length];
+        for (final BlockSample b : train)
+        {
+            final String source = FlowSession.sourceOf(b.pcapName());
+            perSourceAndLabel.merge(b.label() + "/" + source, 1, Integer::sum);
+            sourcesOfLabel.computeIfAbsent(b.label(), k -> new TreeSet<>()).add(source);
+            perLabel[b.label()]++;
+        }
+        for (int i = 0; i < weights.length; i++)
+        {
+            final BlockSample b = train.get(i);
+            float w = classWeights[b.label()];
+            if (balanceSources)
+            {
+                final int inGroup = perSourceAndLabel.get(b.label() + "/" + FlowSession.sourceOf(b.pcapName()));
+                w *= (float)perLabel[b.label()] / (sourcesOfLabel.get(b.label()).size() * (float)inGroup);
+            }
+            weights[i] = w;
+        }
+        return weights;
     }
 
     private static int[] countLabels(final List<BlockSample> samples, final int classes)

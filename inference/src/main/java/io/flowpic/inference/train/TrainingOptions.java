@@ -63,6 +63,7 @@ public final class TrainingOptions
     private double maxLossRate = 0.0;
     private int sizeJitter = 0;
     private boolean classWeighting = true;
+    private boolean sourceBalancing = false;
     private boolean skipBadRows = false;
     private int maxSessionsPerLabel = 0;
     private double maxTrainingSeconds = 0;
@@ -159,6 +160,9 @@ public final class TrainingOptions
     public TrainingOptions maxTimeScale(final double v) { maxTimeScale = v; return this; }
     public boolean timeShift() { return timeShift; }
     public TrainingOptions timeShift(final boolean v) { timeShift = v; return this; }
+    /** Within each class, every source gets the same total loss weight (blocks of large sources weigh less). */
+    public boolean sourceBalancing() { return sourceBalancing; }
+    public TrainingOptions sourceBalancing(final boolean v) { sourceBalancing = v; return this; }
     public boolean classWeighting() { return classWeighting; }
     public TrainingOptions classWeighting(final boolean v) { classWeighting = v; return this; }
     public boolean skipBadRows() { return skipBadRows; }
@@ -308,6 +312,7 @@ public final class TrainingOptions
         m.put("maxTimeScale", maxTimeScale);
         m.put("timeShift", timeShift);
         m.put("classWeighting", classWeighting);
+        m.put("sourceBalancing", sourceBalancing);
         m.put("skipBadRows", skipBadRows);
         m.put("maxSessionsPerLabel", maxSessionsPerLabel);
         m.put("maxTrainingSeconds", maxTrainingSeconds);

@@ -130,6 +130,11 @@ final class TrainCommand implements Callable<Integer>
             "default: ${DEFAULT-VALUE}).")
     int augmentSizeJitter;
 
+    @Option(names = "--balance-sources",
+        description = "Within each class, give every source (pcap_name up to the first '/') the same total weight, so " +
+            "one large source does not define how the class looks.")
+    boolean balanceSources;
+
     @Option(names = "--leave-one-source-out",
         description = "Before training the model, measure the recipe on unseen networks: train one model per source " +
             "(pcap_name up to the first '/') on all other sources for exactly --epochs epochs and test it on the " +
@@ -297,6 +302,7 @@ final class TrainCommand implements Callable<Integer>
             .augmentCopies(augment)
             .maxLossRate(augmentLoss)
             .sizeJitter(augmentSizeJitter)
+            .sourceBalancing(balanceSources)
             .skipBadRows(shape.skipBadRows);
         if (initial != null)
         {
