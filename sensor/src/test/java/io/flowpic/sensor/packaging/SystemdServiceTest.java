@@ -195,10 +195,10 @@ class SystemdServiceTest
         json.writeValue(metadata.toFile(), node);
     }
 
-    /** Starts the unit and checks who it runs as: user flowpic, only the two capture capabilities. */
+    /** Starts the unit as the README does, and checks who it runs as: user flowpic, only the two capture capabilities. */
     private static long startService(final SystemdRoot root) throws Exception
     {
-        root.run(60, "systemctl", "start", "flowpic");
+        root.run(60, "systemctl", "enable", "--now", "flowpic");
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(150);
         String health = "";
         while (System.nanoTime() < deadline)
@@ -306,6 +306,7 @@ class SystemdServiceTest
         assertTrue(metric(before, "flowpic_blocks_queued_total") <= LABELS.flows() + RELOAD.flows(),
             "the stop phase's blocks must still be open when the stop begins: " + before);
 
+        assertEquals(STOP_TIMEOUT_SECONDS + "s", show(root, "TimeoutStopUSec"));
         final long start = System.nanoTime();
         root.run(STOP_TIMEOUT_SECONDS + 30, "systemctl", "stop", "flowpic");
         final double seconds = (System.nanoTime() - start) / 1e9;
@@ -340,14 +341,17 @@ class SystemdServiceTest
         assertEquals(records.size(), perPort.size(), "one record per flow, none twice: " + perPort);
     }
 
-    /** purge deletes the journal, cache, config and logs, as the README says; the system user stays. */
+    /** purge deletes the journal, cache, config, logs and enablement, as the README says; the system user stays. */
     private static void purgeRemovesTheData(final SystemdRoot root) throws Exception
     {
+        assertTrue(Files.isSymbolicLink(root.path("/etc/systemd/system/multi-user.target.wants/flowpic.service")),
+            "enabled");
         assertTrue(Files.isDirectory(root.path("/var/log/flowpic")), "LogsDirectory= made /var/log/flowpic");
         assertTrue(Files.isDirectory(root.path("/var/lib/flowpic/journal")));
         root.run(120, "apt-get", "purge", "-y", "flowpic");
         for (final String path : List.of("/var/lib/flowpic", "/etc/flowpic", "/var/log/flowpic", "/usr/share/flowpic",
-            "/usr/bin/flowpic", "/lib/systemd/system/flowpic.service"))
+            "/usr/bin/flowpic", "/lib/systemd/system/flowpic.service",
+            "/etc/systemd/system/multi-user.target.wants/flowpic.service"))
         {
             assertFalse(Files.exists(root.path(path)), path + " is left after apt-get purge");
         }
