@@ -87,7 +87,6 @@ final class SystemdRoot implements AutoCloseable
                     failed.output());
                 if (!state.output().strip().equals("degraded"))
                 {
-                    root.close();
                     throw new IOException("systemd did not come up: " + state.output() + failed.output());
                 }
             }
@@ -95,11 +94,7 @@ final class SystemdRoot implements AutoCloseable
         }
         catch (final IOException | InterruptedException | RuntimeException ex)
         {
-            if (systemd < 0)
-            {
-                stop(guard, -1);
-                removeCgroup(cgroup);
-            }
+            new SystemdRoot(systemd, guard, bootLog, cgroup).close();
             throw ex;
         }
     }
@@ -199,7 +194,7 @@ final class SystemdRoot implements AutoCloseable
     @Override
     public void close()
     {
-        if (ProcessHandle.of(pid).isPresent())
+        if (pid > 0 && ProcessHandle.of(pid).isPresent())
         {
             try
             {

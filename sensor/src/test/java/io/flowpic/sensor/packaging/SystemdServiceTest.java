@@ -51,7 +51,7 @@ class SystemdServiceTest
 
     /** The three traffic phases: distinct source port ranges, so each record tells which phase it came from. */
     private static final Traffic LABELS = new Traffic(30_000, 20, 20, 2_000);
-    private static final Traffic RELOAD = new Traffic(31_000, 40, 100, 500);
+    private static final Traffic RELOAD = new Traffic(31_000, 40, 125, 500);
     private static final Traffic STOP = new Traffic(32_000, 1_000, 10, 5_000);
     private static final Traffic STOP_TOO_SMALL = new Traffic(34_000, 100, 5, 5_000);
 
@@ -310,8 +310,10 @@ class SystemdServiceTest
         final long start = System.nanoTime();
         root.run(STOP_TIMEOUT_SECONDS + 30, "systemctl", "stop", "flowpic");
         final double seconds = (System.nanoTime() - start) / 1e9;
-        System.out.printf("SystemdServiceTest: systemctl stop with %d open blocks took %.1f s%n",
-            RELOAD.flows() + STOP.flows() + STOP_TOO_SMALL.flows(), seconds);
+        final long open = LABELS.flows() + RELOAD.flows() + STOP.flows() + STOP_TOO_SMALL.flows() -
+            metric(before, "flowpic_blocks_queued_total") - metric(before, "flowpic_blocks_too_small_total");
+        System.out.printf("SystemdServiceTest: systemctl stop with %d blocks open (queue size %d) took %.1f s%n",
+            open, QUEUE_SIZE, seconds);
         assertTrue(seconds < STOP_TIMEOUT_SECONDS, "stop took " + seconds + " s");
         assertEquals("success", show(root, "Result"));
         assertEquals("0", show(root, "ExecMainStatus"), "flowpic run exits 0 on SIGTERM, not killed (143)");
@@ -409,7 +411,14 @@ class SystemdServiceTest
 
     private static String metrics(final SystemdRoot root) throws Exception
     {
-        return root.run(15, "curl", "-s", "-f", "-m", "10", METRICS + "/metrics");
+        final SystemdRoot.Shell.Result body = root.exec(15, "curl", "-s", "-f", "-m", "10", METRICS + "/metrics");
+        if (body.exitCode() != 0)
+        {
+            throw new AssertionError("no /metrics (curl exit " + body.exitCode() + "); flowpic.service is " +
+                root.exec(10, "systemctl", "show", "flowpic", "-p", "ActiveState,SubState,NRestarts,ExecMainStatus")
+                    .output());
+        }
+        return body.output();
     }
 
     private static String waitForDecoded(final SystemdRoot root, final long packets) throws Exception

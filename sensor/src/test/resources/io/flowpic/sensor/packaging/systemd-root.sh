@@ -42,7 +42,8 @@ for wanted in "$root"/etc/systemd/system/*.wants/*; do
     [ -e "$wanted" ] || [ -L "$wanted" ] || continue
     ln -sfn /dev/null "$root/etc/systemd/system/${wanted##*/}"
 done
-hostname flowpic-systemd-test
+# systemd sets the (namespaced) host name from this file; written to the overlay, as everything here.
+echo flowpic-systemd-test > "$root/etc/hostname"
 cd "$root"
 mkdir -p .oldroot
 pivot_root . .oldroot
