@@ -199,7 +199,24 @@ class SystemdServiceTest
     private static long startService(final SystemdRoot root) throws Exception
     {
         root.run(60, "systemctl", "enable", "--now", "flowpic");
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(150);
+        waitHealthy(root);
+        final long mainPid = Long.parseLong(show(root, "MainPID"));
+        final Map<String, String> status = procStatus(root, mainPid);
+        final String uid = root.run(10, "id", "-u", "flowpic").strip();
+        assertEquals(List.of(uid, uid, uid, uid), List.of(status.get("Uid").split("\\s+")), "runs as flowpic: " + status);
+        assertEquals(NET_CAPS, status.get("CapEff"), "effective capabilities: " + status);
+        assertEquals(NET_CAPS, status.get("CapPrm"), "permitted capabilities: " + status);
+        assertEquals(NET_CAPS, status.get("CapBnd"), "bounding set: " + status);
+        assertEquals(NET_CAPS, status.get("CapAmb"), "ambient capabilities: " + status);
+        assertEquals("1", status.get("NoNewPrivs"), status.toString());
+        assertTrue(root.run(10, "readlink", "/proc/" + mainPid + "/exe").strip().endsWith("/java"),
+            "the main process is the JVM itself (the launcher execs it), so SIGHUP and SIGTERM reach it");
+        return mainPid;
+    }
+
+    private static void waitHealthy(final SystemdRoot root) throws Exception
+    {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
         String health = "";
         while (System.nanoTime() < deadline)
         {
@@ -213,18 +230,6 @@ class SystemdServiceTest
             Thread.sleep(500);
         }
         assertTrue(health.startsWith("ok"), "/healthz: " + health);
-        final long mainPid = Long.parseLong(show(root, "MainPID"));
-        final Map<String, String> status = procStatus(root, mainPid);
-        final String uid = root.run(10, "id", "-u", "flowpic").strip();
-        assertEquals(List.of(uid, uid, uid, uid), List.of(status.get("Uid").split("\\s+")), "runs as flowpic: " + status);
-        assertEquals(NET_CAPS, status.get("CapEff"), "effective capabilities: " + status);
-        assertEquals(NET_CAPS, status.get("CapPrm"), "permitted capabilities: " + status);
-        assertEquals(NET_CAPS, status.get("CapBnd"), "bounding set: " + status);
-        assertEquals(NET_CAPS, status.get("CapAmb"), "ambient capabilities: " + status);
-        assertEquals("1", status.get("NoNewPrivs"), status.toString());
-        assertTrue(root.run(10, "readlink", "/proc/" + mainPid + "/exe").strip().endsWith("/java"),
-            "the main process is the JVM itself (the launcher execs it), so SIGHUP and SIGTERM reach it");
-        return mainPid;
     }
 
     /** Frames replayed on the veth come out as journal records with the default model's labels. */
@@ -343,14 +348,20 @@ class SystemdServiceTest
         assertEquals(records.size(), perPort.size(), "one record per flow, none twice: " + perPort);
     }
 
-    /** purge deletes the journal, cache, config, logs and enablement, as the README says; the system user stays. */
+    /**
+     * purge of a running sensor stops it (prerm) and deletes the journal, cache, config, logs and enablement, as the
+     * README says; the system user stays.
+     */
     private static void purgeRemovesTheData(final SystemdRoot root) throws Exception
     {
         assertTrue(Files.isSymbolicLink(root.path("/etc/systemd/system/multi-user.target.wants/flowpic.service")),
             "enabled");
         assertTrue(Files.isDirectory(root.path("/var/log/flowpic")), "LogsDirectory= made /var/log/flowpic");
         assertTrue(Files.isDirectory(root.path("/var/lib/flowpic/journal")));
+        root.run(60, "systemctl", "start", "flowpic");
+        waitHealthy(root);
         root.run(120, "apt-get", "purge", "-y", "flowpic");
+        assertEquals(1, root.exec(10, "pgrep", "-u", "flowpic").exitCode(), "no process of user flowpic is left");
         for (final String path : List.of("/var/lib/flowpic", "/etc/flowpic", "/var/log/flowpic", "/usr/share/flowpic",
             "/usr/bin/flowpic", "/lib/systemd/system/flowpic.service",
             "/etc/systemd/system/multi-user.target.wants/flowpic.service"))
