@@ -2,7 +2,6 @@ package io.flowpic.sensor.packaging;
 
 import java.io.IOException;
 import java.net.URISyntaxException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -79,10 +78,10 @@ final class SystemdRoot implements AutoCloseable
             {
                 Thread.sleep(100);
             }
-            final Shell.Result state = root.exec(90, "systemctl", "is-system-running", "--wait");
+            final Commands.Result state = root.exec(90, "systemctl", "is-system-running", "--wait");
             if (!state.output().strip().equals("running"))
             {
-                final Shell.Result failed = root.exec(20, "systemctl", "--failed", "--no-pager", "--full");
+                final Commands.Result failed = root.exec(20, "systemctl", "--failed", "--no-pager", "--full");
                 System.err.println("SystemdRoot: system " + state.output().strip() + "; failed units:\n" +
                     failed.output());
                 if (!state.output().strip().equals("degraded"))
@@ -131,15 +130,15 @@ final class SystemdRoot implements AutoCloseable
     }
 
     /** Runs a command inside every namespace of the root with a clean environment; never throws on its exit code. */
-    Shell.Result exec(final long timeoutSeconds, final String... command) throws IOException, InterruptedException
+    Commands.Result exec(final long timeoutSeconds, final String... command) throws IOException, InterruptedException
     {
-        return Shell.exec(timeoutSeconds, inside(command));
+        return Commands.runBounded(timeoutSeconds, inside(command));
     }
 
     /** As {@link #exec}, failing (with its output) unless it exits 0. */
     String run(final long timeoutSeconds, final String... command) throws IOException, InterruptedException
     {
-        final Shell.Result result = exec(timeoutSeconds, command);
+        final Commands.Result result = exec(timeoutSeconds, command);
         if (result.exitCode() != 0)
         {
             throw new IOException("exit " + result.exitCode() + " inside the systemd root: " +
@@ -162,7 +161,7 @@ final class SystemdRoot implements AutoCloseable
     {
         final List<String> full = new ArrayList<>(List.of("nsenter", "-t", String.valueOf(pid), "-n"));
         full.addAll(List.of(command));
-        final Shell.Result result = Shell.exec(timeoutSeconds, full);
+        final Commands.Result result = Commands.runBounded(timeoutSeconds, full);
         if (result.exitCode() != 0)
         {
             throw new IOException("exit " + result.exitCode() + ": " + full + "\n" + result.output());
@@ -297,46 +296,5 @@ final class SystemdRoot implements AutoCloseable
         final Path dir = Path.of(mount, own.replaceFirst("^/+", ""));
         return Files.isWritable(dir) && Files.isWritable(dir.resolve("cgroup.procs")) ? Optional.of(dir)
             : Optional.empty();
-    }
-
-    /** Command results (exit code and merged output) with a time limit. */
-    static final class Shell
-    {
-        record Result(int exitCode, String output)
-        {
-        }
-
-        private Shell()
-        {
-        }
-
-        static Result exec(final long timeoutSeconds, final List<String> command) throws IOException, InterruptedException
-        {
-            final Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-            process.getOutputStream().close();
-            final byte[][] output = new byte[1][];
-            final Thread reader = new Thread(() ->
-            {
-                try
-                {
-                    output[0] = process.getInputStream().readAllBytes();
-                }
-                catch (final IOException ex)
-                {
-                    output[0] = new byte[0];
-                }
-            });
-            reader.setDaemon(true);
-            reader.start();
-            if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS))
-            {
-                process.descendants().forEach(ProcessHandle::destroyForcibly);
-                process.destroyForcibly();
-                throw new IOException("timed out after " + timeoutSeconds + " s: " + String.join(" ", command));
-            }
-            reader.join(5000);
-            return new Result(process.exitValue(),
-                output[0] == null ? "" : new String(output[0], StandardCharsets.UTF_8));
-        }
     }
 }

@@ -422,7 +422,7 @@ class SystemdServiceTest
 
     private static String metrics(final SystemdRoot root) throws Exception
     {
-        final SystemdRoot.Shell.Result body = root.exec(15, "curl", "-s", "-f", "-m", "10", METRICS + "/metrics");
+        final Commands.Result body = root.exec(15, "curl", "-s", "-f", "-m", "10", METRICS + "/metrics");
         if (body.exitCode() != 0)
         {
             throw new AssertionError("no /metrics (curl exit " + body.exitCode() + "); flowpic.service is " +
@@ -464,7 +464,7 @@ class SystemdServiceTest
     /** {@code flowpic journal tail} inside the root, as root, from the installed config. */
     private static List<JsonNode> journal(final SystemdRoot root) throws Exception
     {
-        final SystemdRoot.Shell.Result tail = root.exec(60, "flowpic", "journal", "tail", "--config", CONFIG,
+        final Commands.Result tail = root.exec(60, "flowpic", "journal", "tail", "--config", CONFIG,
             "--format", "json");
         if (tail.exitCode() != 0 && tail.output().contains("no journal at"))
         {
