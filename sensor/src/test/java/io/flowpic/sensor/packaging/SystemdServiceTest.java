@@ -93,6 +93,7 @@ class SystemdServiceTest
                 journalsLabels(root, defaultModel);
                 reloadSwapsTheModelWithoutCaptureGap(root, mainPid);
                 stopJournalsEveryQualifyingBlock(root);
+                filesHaveTheDocumentedOwnersAndModes(root);
                 purgeRemovesTheData(root);
             }
             catch (final AssertionError | Exception ex)
@@ -346,6 +347,32 @@ class SystemdServiceTest
             }
         }
         assertEquals(records.size(), perPort.size(), "one record per flow, none twice: " + perPort);
+    }
+
+    /** The README's modes: state and logs 0750 flowpic, journal files 0640 (UMask), the config root:flowpic 0640. */
+    private static void filesHaveTheDocumentedOwnersAndModes(final SystemdRoot root) throws Exception
+    {
+        final Map<String, String> expected = new java.util.LinkedHashMap<>();
+        expected.put("/var/lib/flowpic", "flowpic:flowpic 750");
+        expected.put("/var/lib/flowpic/journal", "flowpic:flowpic 750");
+        expected.put("/var/lib/flowpic/cache", "flowpic:flowpic 750");
+        expected.put("/var/log/flowpic", "flowpic:flowpic 750");
+        expected.put("/etc/flowpic", "root:flowpic 750");
+        expected.put(CONFIG, "root:flowpic 640");
+        try (Stream<Path> files = Files.list(root.path("/var/lib/flowpic/journal")))
+        {
+            for (final Path file : (Iterable<Path>)files::iterator)
+            {
+                expected.put("/var/lib/flowpic/journal/" + file.getFileName(), "flowpic:flowpic 640");
+            }
+        }
+        assertTrue(expected.keySet().stream().anyMatch(p -> p.endsWith(".cq4")), "journal files: " + expected);
+        final Map<String, String> actual = new java.util.LinkedHashMap<>();
+        for (final String path : expected.keySet())
+        {
+            actual.put(path, root.run(10, "stat", "-c", "%U:%G %a", path).strip());
+        }
+        assertEquals(expected, actual);
     }
 
     /**
