@@ -98,9 +98,7 @@ class SystemdServiceTest
             }
             catch (final AssertionError | Exception ex)
             {
-                System.err.println("SystemdServiceTest failed; flowpic.service log:\n" +
-                    root.exec(20, "journalctl", "-u", "flowpic", "--no-pager", "-o", "short-monotonic").output() +
-                    "\nboot log:\n" + root.bootLog());
+                printServiceLog(root);
                 throw ex;
             }
         }
@@ -110,6 +108,21 @@ class SystemdServiceTest
             Files.deleteIfExists(marker);
             assertTrue(kept, "the host's /tmp was touched by the systemd under test: " + marker + " is gone");
         }
+    }
+
+    /** What the service said, for a failed run (the failure itself is reported, whatever happens here). */
+    private static void printServiceLog(final SystemdRoot root)
+    {
+        String log;
+        try
+        {
+            log = root.exec(20, "journalctl", "-u", "flowpic", "--no-pager", "-o", "short-monotonic").output();
+        }
+        catch (final IOException | InterruptedException ex)
+        {
+            log = "(journalctl failed: " + ex + ")";
+        }
+        System.err.println("SystemdServiceTest failed; flowpic.service log:\n" + log + "\nboot log:\n" + root.bootLog());
     }
 
     private static Path preconditions() throws IOException
