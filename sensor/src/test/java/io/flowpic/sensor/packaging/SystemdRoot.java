@@ -229,6 +229,13 @@ final class SystemdRoot implements AutoCloseable
         }
         catch (final InterruptedException ex)
         {
+            // A test interrupted (its timeout) must not leave a running system behind: kill it now.
+            if (systemd > 0)
+            {
+                ProcessHandle.of(systemd).ifPresent(ProcessHandle::destroyForcibly);
+            }
+            guard.descendants().forEach(ProcessHandle::destroyForcibly);
+            guard.destroyForcibly();
             Thread.currentThread().interrupt();
         }
     }
