@@ -239,10 +239,13 @@ public final class Trainer
                 {
                     validationLabels[i] = val.get(i).label();
                 }
-                calibration = options.calibrationScores() != null ? null : calibrate(model, val, spec.cellsPerImage(), classes);
-                log(String.format("calibration on %d validation blocks: temperature %.4f, ECE %.4f -> %.4f",
-                    calibration.fittedOnBlocks(), calibration.temperature(), calibration.eceBefore(),
-                    calibration.eceAfter()));
+                if (options.calibrationScores() == null)
+                {
+                    calibration = calibrate(model, val, spec.cellsPerImage(), classes);
+                    log(String.format("calibration on %d validation blocks: temperature %.4f, ECE %.4f -> %.4f",
+                        calibration.fittedOnBlocks(), calibration.temperature(), calibration.eceBefore(),
+                        calibration.eceAfter()));
+                }
             }
             model.exportSavedModel(out);
         }

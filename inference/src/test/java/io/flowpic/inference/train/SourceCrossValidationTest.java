@@ -98,7 +98,7 @@ class SourceCrossValidationTest
         assertFalse(dir.resolve("work").resolve("fold-1").toFile().exists(), "fold models are not left behind");
         // The final model, trained on everything, takes its temperature from the held-out sources' scores.
         final Path model = dir.resolve("final");
-        Trainer.train(options(files, model).validationFraction(0).monitor(TrainingOptions.Monitor.NONE)
+        Trainer.train(options(files, model).monitor(TrainingOptions.Monitor.NONE)
             .calibrateOn(report.scores(), report.trueLabels()));
         final io.flowpic.inference.ModelMetadata.Calibration calibration =
             io.flowpic.inference.ModelMetadata.read(model).calibration();

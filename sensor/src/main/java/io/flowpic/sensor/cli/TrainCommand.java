@@ -243,6 +243,9 @@ final class TrainCommand implements Callable<Integer>
             {
                 deleteQuietly(work);
             }
+            // Shown now: it took most of the run, and must not be lost if training the model itself then fails.
+            err.print(crossValidation.table());
+            err.flush();
             options.monitor(TrainingOptions.Monitor.NONE)
                 .calibrateOn(crossValidation.scores(), crossValidation.trueLabels());
         }
