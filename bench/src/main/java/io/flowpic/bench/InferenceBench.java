@@ -45,7 +45,7 @@ import java.util.stream.Stream;
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Fork(value = 1, jvmArgsAppend = {
-    "-Xms4g", "-Xmx4g",
+    "-Xms4g", "-Xmx4g", "--add-modules=jdk.incubator.vector",
     // flowpic.jvm.flags (root pom)
     "--add-exports=java.base/jdk.internal.misc=ALL-UNNAMED", "--add-exports=java.base/sun.nio.ch=ALL-UNNAMED",
     "--add-exports=jdk.unsupported/sun.misc=ALL-UNNAMED", "--add-opens=java.base/java.nio=ALL-UNNAMED",
@@ -105,10 +105,26 @@ public class InferenceBench
         float[] scores;
         int n;
 
-        void open(final Path dir, final int batch, final String firstLayer) throws Exception
+        void open(final Path dir, final int batch, final String path) throws Exception
         {
-            classifier = FlowPicClassifier.load(dir, 1, firstLayer.equals("sparse")
-                ? FlowPicClassifier.FirstLayerMode.SPARSE : FlowPicClassifier.FirstLayerMode.DENSE);
+            open(dir, batch, path, 1);
+        }
+
+        /**
+         * {@code path}: {@code java} (the Java forward pass, {@code Engine.JAVA}), {@code sparse} / {@code dense}
+         * (TensorFlow with the sparse / dense first layer); {@code threads}: TensorFlow's intra- and inter-op pools
+         * (0 = TensorFlow's default, all cores).
+         */
+        void open(final Path dir, final int batch, final String path, final int threads) throws Exception
+        {
+            classifier = switch (path)
+            {
+                case "java" -> FlowPicClassifier.load(dir, threads, FlowPicClassifier.FirstLayerMode.AUTO,
+                    FlowPicClassifier.Engine.JAVA);
+                case "sparse" -> FlowPicClassifier.load(dir, threads, FlowPicClassifier.FirstLayerMode.SPARSE);
+                case "dense" -> FlowPicClassifier.load(dir, threads, FlowPicClassifier.FirstLayerMode.DENSE);
+                default -> throw new IllegalArgumentException("path " + path + ": java, sparse or dense");
+            };
             final int r = classifier.metadata().resolution();
             final int pixels = r * r;
             n = batch;
@@ -127,8 +143,8 @@ public class InferenceBench
                     counts[i * pixels + random.nextInt(pixels)] += 1f;
                 }
             }
-            System.out.printf("%n[InferenceBench] %s R=%d batch=%d first layer: %s%n", classifier.metadata().modelId(), r,
-                batch, classifier.firstLayer());
+            System.out.printf("%n[InferenceBench] %s R=%d batch=%d first layer: %s; engine: %s%n",
+                classifier.metadata().modelId(), r, batch, classifier.firstLayer(), classifier.engine());
         }
 
         @TearDown(Level.Trial)
@@ -143,9 +159,15 @@ public class InferenceBench
     {
         @Param({"1", "16", "64", "256"})
         public int miniBatch;
-        /** {@code sparse}: {@code FirstLayerMode.SPARSE} (sparse first layer wherever the graph allows it); {@code dense}: forced off. */
-        @Param({"sparse", "dense"})
-        public String miniFirstLayer;
+        /**
+         * {@code java}: the Java forward pass ({@code Engine.JAVA}, the default model's {@code AUTO}); {@code dense} /
+         * {@code sparse}: TensorFlow with the dense / sparse first layer ({@code FirstLayerMode.DENSE} / {@code SPARSE}).
+         */
+        @Param({"java", "dense", "sparse"})
+        public String miniPath;
+        /** TensorFlow's intra- and inter-op threads ({@code 0}: TensorFlow's default, every core). */
+        @Param({"1"})
+        public int miniThreads;
 
         @Setup(Level.Trial)
         public void setUp() throws Exception
@@ -155,7 +177,7 @@ public class InferenceBench
             {
                 dir = Path.of("..").resolve(dir);
             }
-            open(dir, miniBatch, miniFirstLayer);
+            open(dir, miniBatch, miniPath, miniThreads);
         }
     }
 
@@ -164,7 +186,7 @@ public class InferenceBench
     {
         @Param({"1", "4", "16"})
         public int fullBatch;
-        /** As {@link Mini#miniFirstLayer}. */
+        /** {@code sparse}: {@code FirstLayerMode.SPARSE}; {@code dense}: TensorFlow's dense graph. */
         @Param({"sparse", "dense"})
         public String fullFirstLayer;
         private Path tmp;

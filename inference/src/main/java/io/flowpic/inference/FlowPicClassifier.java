@@ -323,6 +323,10 @@ public final class FlowPicClassifier implements AutoCloseable {
      * {@link #engine}.
      */
     private void tryJava(Engine mode, java.util.function.Consumer<JavaForwardPass> tamper) {
+        if (!VectorKernels.available()) {
+            engine = "tensorflow (the java forward pass needs the JVM flag --add-modules=jdk.incubator.vector)";
+            return;
+        }
         JavaForwardPass.Detection d = JavaForwardPass.detect(bundle.graph(), session, inputTensor, flowTensor,
                 outputTensor, metadata.resolution());
         if (d.pass() == null) {

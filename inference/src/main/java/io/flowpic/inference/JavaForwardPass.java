@@ -60,31 +60,36 @@ final class JavaForwardPass {
 
     private enum Part { CNN, STATS, FLOW }
 
-    /** One conv + bias + relu (+ VALID max-pool q x q), NHWC in the graph, CHW here. */
+    /** One conv + bias + relu (+ VALID max-pool q x q), NHWC as in the graph, channels padded to the vector width. */
     private static final class Conv {
         final int k;
         final int s;
         final int cin;
+        final int cs;        // channel stride of the input (1 for the picture, the previous layer's fp)
         final int cout;
+        final int fp;        // cout padded to VectorKernels.LANES
         final int side;      // input side
         final int o;         // conv output side
         final int padBefore;
         final int q;         // pool size and stride, 1 = none
         final int p;         // output side after the pool
-        final float[] w;     // [cout][cin][kh][kw]
-        final float[] bias;
-        // stride-1 fast path: zero-padded input, conv output at full padded width
-        final int wp;        // padded row width
-        final int plane;     // floats per padded input plane (+ k so full-width reads stay inside)
-        final float[] padded;
-        final float[] full;  // [cout][o * wp]
-        final float[] out;   // [cout][p][p]
+        final float[] w;     // [kh][kw][cin][fp]
+        final float[] bias;  // [fp]
+        final int wp;        // zero-padded input side
+        final float[] padded; // [wp][wp][cs], border never written
+        final int[] taps;
+        final float[] flipped; // [kh][k-1-kw][fp]: the picture's conv, stride 1 (see runSparse)
+        float[] firstPadded;
+        final float[] conv;  // [o][o][fp]
+        final float[] out;   // [p][p][fp]
 
-        Conv(int k, int s, int cin, int cout, int side, boolean same, int q, float[] hwio, float[] bias) {
+        Conv(int k, int s, int cin, int cs, int cout, int side, boolean same, int q, float[] hwio, float[] bias) {
             this.k = k;
             this.s = s;
             this.cin = cin;
+            this.cs = cs;
             this.cout = cout;
+            this.fp = VectorKernels.padded(cout);
             this.side = side;
             int padTotal;
             if (same) {
@@ -97,202 +102,131 @@ final class JavaForwardPass {
             padBefore = padTotal / 2;
             this.q = q;
             this.p = o / q;
-            this.w = new float[cout * cin * k * k];
-            for (int kh = 0; kh < k; kh++) {
-                for (int kw = 0; kw < k; kw++) {
-                    for (int c = 0; c < cin; c++) {
-                        for (int f = 0; f < cout; f++) {
-                            w[((f * cin + c) * k + kh) * k + kw] = hwio[((kh * k + kw) * cin + c) * cout + f];
-                        }
+            this.w = new float[k * k * cin * fp];
+            for (int t = 0; t < k * k * cin; t++) {
+                System.arraycopy(hwio, t * cout, w, t * fp, cout);
+            }
+            this.bias = Arrays.copyOf(bias, fp);
+            this.wp = Math.max(side + padTotal, (o - 1) * s + k);
+            this.padded = new float[cin == 1 ? 0 : wp * wp * cs];
+            this.taps = VectorKernels.taps(k, cin, wp, cs);
+            this.flipped = new float[cin == 1 ? w.length : 0];
+            if (cin == 1) {
+                for (int kh = 0; kh < k; kh++) {
+                    for (int kw = 0; kw < k; kw++) {
+                        System.arraycopy(w, (kh * k + kw) * fp, flipped, (kh * k + k - 1 - kw) * fp, fp);
                     }
                 }
             }
-            this.bias = bias;
-            this.wp = side + padTotal;
-            this.plane = s == 1 ? wp * wp + k : 0;
-            this.padded = new float[cin * plane];
-            this.full = new float[s == 1 ? cout * o * wp : cout * o * o];
-            this.out = new float[cout * p * p];
+            this.conv = new float[o * o * fp];
+            this.out = new float[p * p * fp];
         }
 
         long multiplyAdds() {
             return (long) o * o * k * k * cin * cout;
         }
 
-        /** Input {@code [cin][side][side]} from {@code in}; leaves {@code out}. */
+        /** Input {@code [side][side][cs]}; leaves {@code out}. */
         void run(float[] in) {
-            if (s == 1) {
-                fillPadded(in);
-                convFullWidth();
-                pool(full, wp);
-            } else {
-                convStrided(in);
-                pool(full, o);
+            int row = side * cs;
+            for (int y = 0; y < side; y++) {
+                System.arraycopy(in, y * row, padded, ((y + padBefore) * wp + padBefore) * cs, row);
             }
-        }
-
-        /** Puts the input into the zero border once per call; the border itself is never written. */
-        private void fillPadded(float[] in) {
-            for (int c = 0; c < cin; c++) {
-                for (int y = 0; y < side; y++) {
-                    System.arraycopy(in, (c * side + y) * side, padded, c * plane + (y + padBefore) * wp + padBefore, side);
-                }
-            }
-        }
-
-        /** As {@link #fillPadded} for a single-channel input given by its non-zero cells (conv1 of the picture). */
-        void fillPaddedSparse(int[] idx, float[] val, int nnz) {
-            for (int i = 0; i < nnz; i++) {
-                int cell = idx[i];
-                padded[(cell / side + padBefore) * wp + cell % side + padBefore] = val[i];
-            }
-        }
-
-        void clearPaddedSparse(int[] idx, int nnz) {
-            for (int i = 0; i < nnz; i++) {
-                int cell = idx[i];
-                padded[(cell / side + padBefore) * wp + cell % side + padBefore] = 0f;
-            }
-        }
-
-        void runPrefilled() {
-            convFullWidth();
-            pool(full, wp);
+            VectorKernels.conv(padded, wp, cs, taps, s, w, fp, conv, o);
+            VectorKernels.poolBiasRelu(conv, o, fp, q, bias, out, p);
         }
 
         /**
-         * Stride 1: every output row is computed at the padded width wp (columns o..wp-1 are garbage and never
-         * read), so one (filter, channel, kernel row) is one contiguous loop over o*wp outputs that C2 vectorises;
-         * kernel columns are taken five at a time to cut loads and stores of the accumulator.
+         * The picture's conv (one channel) from its non-zero cells: a cell lies in at most ⌈k/s⌉² windows, so
+         * 200 packets cost ≤ 200·25 vector multiply-adds at R = 32 instead of the dense 1,024·25. With stride 1 the
+         * windows of one kernel row are adjacent outputs, so a cell adds one contiguous run of k·fp floats per
+         * kernel row (weights stored with kw reversed). A crowded picture goes dense.
          */
-        private void convFullWidth() {
-            int len = o * wp;
-            Arrays.fill(full, 0, cout * len, 0f);
-            for (int f = 0; f < cout; f++) {
-                int ob = f * len;
-                for (int c = 0; c < cin; c++) {
-                    for (int kh = 0; kh < k; kh++) {
-                        int wb = ((f * cin + c) * k + kh) * k;
-                        int ib = c * plane + kh * wp;
-                        int kw = 0;
-                        for (; kw + 5 <= k; kw += 5) {
-                            taps5(full, ob, padded, ib + kw, len, w[wb + kw], w[wb + kw + 1], w[wb + kw + 2],
-                                    w[wb + kw + 3], w[wb + kw + 4]);
-                        }
-                        for (; kw < k; kw++) {
-                            taps1(full, ob, padded, ib + kw, len, w[wb + kw]);
+        void runSparse(int[] idx, float[] val, int nnz) {
+            if (nnz * 2 > o * o) {
+                runDenseFirst(idx, val, nnz);
+                return;
+            }
+            Arrays.fill(conv, 0f);
+            for (int i = 0; i < nnz; i++) {
+                float x = val[i];
+                if (x == 0f) {
+                    continue;
+                }
+                int cell = idx[i];
+                int rr = cell / side + padBefore;
+                int cc = cell % side + padBefore;
+                int ohLo = rr < k ? 0 : (rr - k + s) / s;
+                int ohHi = Math.min(rr / s, o - 1);
+                int owLo = cc < k ? 0 : (cc - k + s) / s;
+                int owHi = Math.min(cc / s, o - 1);
+                if (s == 1) {
+                    int runLength = (owHi - owLo + 1) * fp;
+                    int j0 = k - 1 - (cc - owLo); // reversed kw of the first window
+                    for (int oh = ohLo; oh <= ohHi; oh++) {
+                        int kh = rr - oh;
+                        VectorKernels.axpy(conv, (oh * o + owLo) * fp, x, flipped, (kh * k + j0) * fp, runLength);
+                    }
+                } else {
+                    for (int oh = ohLo; oh <= ohHi; oh++) {
+                        int kh = rr - oh * s;
+                        for (int ow = owLo; ow <= owHi; ow++) {
+                            int kw = cc - ow * s;
+                            VectorKernels.axpy(conv, (oh * o + ow) * fp, x, w, (kh * k + kw) * fp, fp);
                         }
                     }
                 }
             }
+            VectorKernels.poolBiasRelu(conv, o, fp, q, bias, out, p);
         }
 
-        private static void taps5(float[] o, int ob, float[] in, int ib, int len,
-                                  float w0, float w1, float w2, float w3, float w4) {
-            for (int j = 0; j < len; j++) {
-                o[ob + j] += w0 * in[ib + j] + w1 * in[ib + j + 1] + w2 * in[ib + j + 2] + w3 * in[ib + j + 3]
-                        + w4 * in[ib + j + 4];
+        private void runDenseFirst(int[] idx, float[] val, int nnz) {
+            if (firstPadded == null) {
+                firstPadded = new float[wp * wp];
             }
-        }
-
-        private static void taps1(float[] o, int ob, float[] in, int ib, int len, float w0) {
-            for (int j = 0; j < len; j++) {
-                o[ob + j] += w0 * in[ib + j];
+            for (int i = 0; i < nnz; i++) {
+                firstPadded[(idx[i] / side + padBefore) * wp + idx[i] % side + padBefore] = val[i];
             }
-        }
-
-        /** Any stride, padding by bounds (the FULL net's stride-5 convs); plain loops, not the hot path by default. */
-        private void convStrided(float[] in) {
-            for (int f = 0; f < cout; f++) {
-                for (int oy = 0; oy < o; oy++) {
-                    for (int ox = 0; ox < o; ox++) {
-                        float sum = 0f;
-                        for (int c = 0; c < cin; c++) {
-                            for (int kh = 0; kh < k; kh++) {
-                                int iy = oy * s + kh - padBefore;
-                                if (iy < 0 || iy >= side) {
-                                    continue;
-                                }
-                                int wb = ((f * cin + c) * k + kh) * k;
-                                int ib = (c * side + iy) * side;
-                                for (int kw = 0; kw < k; kw++) {
-                                    int ix = ox * s + kw - padBefore;
-                                    if (ix >= 0 && ix < side) {
-                                        sum += w[wb + kw] * in[ib + ix];
-                                    }
-                                }
-                            }
-                        }
-                        full[(f * o + oy) * o + ox] = sum;
-                    }
-                }
+            VectorKernels.conv(firstPadded, wp, 1, taps, s, w, fp, conv, o);
+            for (int i = 0; i < nnz; i++) {
+                firstPadded[(idx[i] / side + padBefore) * wp + idx[i] % side + padBefore] = 0f;
             }
-        }
-
-        /** relu(max(window) + bias) = max(relu(window + bias)): both are monotone, so this is exact. */
-        private void pool(float[] conv, int rowWidth) {
-            int rows = o * rowWidth;
-            for (int f = 0; f < cout; f++) {
-                float b = bias[f];
-                int cb = f * rows;
-                int obase = f * p * p;
-                for (int py = 0; py < p; py++) {
-                    for (int px = 0; px < p; px++) {
-                        int base = cb + py * q * rowWidth + px * q;
-                        float m = conv[base];
-                        for (int dy = 0; dy < q; dy++) {
-                            int rb = base + dy * rowWidth;
-                            for (int dx = 0; dx < q; dx++) {
-                                float v = conv[rb + dx];
-                                if (v > m) {
-                                    m = v;
-                                }
-                            }
-                        }
-                        float y = m + b;
-                        out[obase + py * p + px] = y > 0f ? y : 0f;
-                    }
-                }
-            }
+            VectorKernels.poolBiasRelu(conv, o, fp, q, bias, out, p);
         }
     }
 
-    /** x W + b, relu unless last. */
+    /** x W + b, relu unless last; outputs padded to the vector width. */
     private static final class Dense {
         final int in;
         final int out;
-        final float[] w; // [in][out]
-        final float[] bias;
+        final int outP;
+        float[] w; // graph's [in][out]; after layout(): [inLayout][outP]
+        float[] bias;
         final boolean relu;
-        final float[] y;
+        float[] y;
 
         Dense(int in, int out, float[] w, float[] bias, boolean relu) {
             this.in = in;
             this.out = out;
+            this.outP = VectorKernels.padded(out);
             this.w = w;
-            this.bias = bias;
+            this.bias = Arrays.copyOf(bias, outP);
             this.relu = relu;
-            this.y = new float[out];
+            this.y = new float[outP];
         }
 
-        void run(float[] x) {
-            Arrays.fill(y, 0f);
+        /** Reorders rows ({@code rowOf[graph row]} = row here, of {@code rows}) and pads columns. */
+        void layout(int[] rowOf, int rows) {
+            float[] v = new float[rows * outP];
             for (int i = 0; i < in; i++) {
-                float xi = x[i];
-                if (xi != 0f) { // relu outputs and empty statistics are often exactly 0
-                    axpy(y, w, i * out, out, xi);
-                }
+                System.arraycopy(w, i * out, v, rowOf[i] * outP, out);
             }
-            for (int j = 0; j < out; j++) {
-                float v = y[j] + bias[j];
-                y[j] = relu && v < 0f ? 0f : v;
-            }
+            w = v;
         }
 
-        private static void axpy(float[] y, float[] w, int wb, int n, float a) {
-            for (int j = 0; j < n; j++) {
-                y[j] += a * w[wb + j];
-            }
+        void run(float[] x, int width) {
+            VectorKernels.matVec(x, width, w, outP, y);
+            VectorKernels.biasRelu(y, bias, outP, relu);
         }
     }
 
@@ -300,7 +234,9 @@ final class JavaForwardPass {
     private final String description;
     private final List<Conv> convs;
     private final Part[] parts;
-    private final int[] partWidth;
+    private final int[] partWidth;     // as in the graph
+    private final int[] layoutWidth;   // here (the CNN's channels padded)
+    private final int featureWidth;
     private final List<Dense> dense;
     private final int classes;
     private final int cnnWidth;
@@ -310,7 +246,6 @@ final class JavaForwardPass {
     // scratch
     private final float[] features;
     private int norm;
-    private final float[] normalised; // dense normalised image, only for stats-only models or strided conv1
     private int[] nzIndex = new int[256];
     private float[] nzCount = new float[256];
     private float[] nzValue = new float[256];
@@ -329,8 +264,14 @@ final class JavaForwardPass {
         this.dense = dense;
         this.classes = dense.get(dense.size() - 1).out;
         this.cnnWidth = convs.isEmpty() ? 0 : convs.get(convs.size() - 1).out.length;
-        this.features = new float[dense.get(0).in];
-        this.normalised = new float[r * r];
+        this.layoutWidth = new int[parts.length];
+        int width = 0;
+        for (int i = 0; i < parts.length; i++) {
+            layoutWidth[i] = parts[i] == Part.CNN ? cnnWidth : partWidth[i];
+            width += layoutWidth[i];
+        }
+        this.featureWidth = width;
+        this.features = new float[width];
         this.bySize = new float[r];
         this.byTime = new float[r];
         this.cumulative = new float[r];
@@ -479,7 +420,8 @@ final class JavaForwardPass {
                     return none(reason);
                 }
                 parts[i] = Part.CNN;
-                widths[i] = convs.get(convs.size() - 1).out.length;
+                Conv last = convs.get(convs.size() - 1);
+                widths[i] = last.p * last.p * last.cout;
             } else {
                 return none("dense input part " + i + " ('" + op.name() + "', " + op.type()
                         + ") is not the CNN, the block statistics or the flow input");
@@ -490,9 +432,7 @@ final class JavaForwardPass {
             return none("dense input is " + total + " wide, fc1 takes " + dense.get(0).in);
         }
         JavaForwardPass pass = new JavaForwardPass(r, convs, parts, widths, dense);
-        if (pass.cnnWidth > 0) {
-            pass.permuteFirstDenseRows();
-        }
+        pass.layoutDense();
         if (Arrays.asList(parts).contains(Part.STATS)) {
             String reason = pass.readExpm1Table(graph, session, input);
             if (reason != null) {
@@ -573,7 +513,8 @@ final class JavaForwardPass {
             }
             int stride = (int) conv.attributes().getAttrIntList("strides")[1];
             boolean same = conv.attributes().getAttrString("padding").equals("SAME");
-            Conv c = new Conv((int) ks.get(0), stride, cin, (int) ks.get(3), side, same, q, wb[0], wb[1]);
+            int cs = convs.isEmpty() ? 1 : convs.get(convs.size() - 1).fp;
+            Conv c = new Conv((int) ks.get(0), stride, cin, cs, (int) ks.get(3), side, same, q, wb[0], wb[1]);
             if (c.p < 1) {
                 return "Conv2D '" + conv.name() + "' leaves no output at input side " + side;
             }
@@ -584,25 +525,40 @@ final class JavaForwardPass {
         return null;
     }
 
-    /** The graph flattens NHWC (h, w, c); here the last conv's output is CHW, so fc1's rows are reordered once. */
-    private void permuteFirstDenseRows() {
-        Conv last = convs.get(convs.size() - 1);
+    /**
+     * Lays the dense weights out for the vector kernels: fc1's rows follow the feature vector here (the CNN's
+     * part is the graph's NHWC flattening with each position's channels padded to the vector width), every
+     * layer's columns are padded.
+     */
+    private void layoutDense() {
         Dense fc = dense.get(0);
-        int offset = 0;
-        for (int i = 0; i < parts.length && parts[i] != Part.CNN; i++) {
-            offset += partWidth[i];
-        }
-        int p = last.p;
-        int ch = last.cout;
-        float[] rows = Arrays.copyOfRange(fc.w, offset * fc.out, (offset + cnnWidth) * fc.out);
-        for (int y = 0; y < p; y++) {
-            for (int x = 0; x < p; x++) {
-                for (int c = 0; c < ch; c++) {
-                    int hwc = (y * p + x) * ch + c;
-                    int chw = (c * p + y) * p + x;
-                    System.arraycopy(rows, hwc * fc.out, fc.w, (offset + chw) * fc.out, fc.out);
+        int[] rowOf = new int[fc.in];
+        int g = 0;
+        int here = 0;
+        for (int i = 0; i < parts.length; i++) {
+            if (parts[i] == Part.CNN) {
+                Conv last = convs.get(convs.size() - 1);
+                for (int pos = 0; pos < last.p * last.p; pos++) {
+                    for (int c = 0; c < last.cout; c++) {
+                        rowOf[g + pos * last.cout + c] = here + pos * last.fp + c;
+                    }
+                }
+            } else {
+                for (int j = 0; j < partWidth[i]; j++) {
+                    rowOf[g + j] = here + j;
                 }
             }
+            g += partWidth[i];
+            here += layoutWidth[i];
+        }
+        fc.layout(rowOf, featureWidth);
+        for (int l = 1; l < dense.size(); l++) {
+            Dense d = dense.get(l);
+            int[] identity = new int[d.in];
+            for (int j = 0; j < d.in; j++) {
+                identity[j] = j;
+            }
+            d.layout(identity, d.in);
         }
     }
 
@@ -705,12 +661,14 @@ final class JavaForwardPass {
                     case STATS -> statistics(nnz, at);
                     case FLOW -> System.arraycopy(flows, img * FlowDescriptors.WIDTH, features, at, FlowDescriptors.WIDTH);
                 }
-                at += partWidth[i];
+                at += layoutWidth[i];
             }
             float[] x = features;
+            int width = featureWidth;
             for (Dense l : dense) {
-                l.run(x);
+                l.run(x, width);
                 x = l.y;
+                width = l.out;
             }
             softmax(x, scores, img * classes);
         }
@@ -718,17 +676,7 @@ final class JavaForwardPass {
 
     private void cnn(int nnz, int at) {
         Conv first = convs.get(0);
-        if (first.s == 1) {
-            first.fillPaddedSparse(nzIndex, nzValue, nnz);
-            first.runPrefilled();
-            first.clearPaddedSparse(nzIndex, nnz);
-        } else {
-            Arrays.fill(normalised, 0f);
-            for (int i = 0; i < nnz; i++) {
-                normalised[nzIndex[i]] = nzValue[i];
-            }
-            first.run(normalised);
-        }
+        first.runSparse(nzIndex, nzValue, nnz);
         float[] x = first.out;
         for (int i = 1; i < convs.size(); i++) {
             convs.get(i).run(x);

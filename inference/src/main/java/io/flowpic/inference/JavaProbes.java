@@ -41,8 +41,10 @@ final class JavaProbes {
         for (int i = 0; i < 200; i++) {
             img[7 * p + rnd.nextInt(p)] += 1f; // 7: 200 packets scattered
         }
-        for (int i = 0; i < p / 3; i++) {
-            img[8 * p + rnd.nextInt(p)] += 1 + rnd.nextInt(40); // 8: crowded
+        for (int i = 0; i < p; i++) {
+            if (i % 3 != 0) {
+                img[8 * p + i] = 1 + rnd.nextInt(40); // 8: crowded (two thirds of the cells: the dense conv path)
+            }
         }
         for (int t = 0; t < r; t += 2) {
             img[9 * p + (r / 2) * r + t] = 2f; // 9: ties between halves and between rows

@@ -130,13 +130,16 @@ class JavaForwardPassTest {
     record Batch(List<float[]> images, float[] flows) {
     }
 
-    /** {@code n} pictures: a third with packets in a few size rows (as real flows), a third scattered, a third empty-ish. */
+    /**
+     * {@code n} pictures: a third with packets in a few size rows (as real flows), a third scattered, a third with
+     * few packets; every tenth crowded (more than half the cells: the dense path of the first conv).
+     */
     static Batch synthetic(int r, int n, SplittableRandom rnd) {
         List<float[]> images = new ArrayList<>();
         float[] flows = new float[n];
         for (int i = 0; i < n; i++) {
             float[] img = new float[r * r];
-            int packets = 1 + rnd.nextInt(i % 3 == 2 ? 12 : 400);
+            int packets = i % 10 == 9 ? 3 * r * r : 1 + rnd.nextInt(i % 3 == 2 ? 12 : 400);
             int row = rnd.nextInt(r);
             for (int p = 0; p < packets; p++) {
                 int y = i % 3 == 0 ? Math.min(r - 1, Math.max(0, row + rnd.nextInt(5) - 2)) : rnd.nextInt(r);
