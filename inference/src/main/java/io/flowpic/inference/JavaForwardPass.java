@@ -80,6 +80,15 @@ final class JavaForwardPass {
         final int[] taps;
         final float[] flipped; // [kh][k-1-kw][fp]: the picture's conv, stride 1 (see runSparse)
         float[] firstPadded;
+        /**
+         * Rows that differ from the empty picture's: conv output rows computed, pooled rows handed on. A row of a
+         * later conv whose whole window lies in clean input rows is the empty picture's row ({@link #base}), copied
+         * instead of computed: real blocks fill a few size rows (VoIP, ACKs, full-size video), so most rows are clean.
+         */
+        final boolean[] convRows;
+        final boolean[] outRows;
+        /** Conv output for the empty picture (later convs only), captured at load through this same code. */
+        float[] base;
         final float[] conv;  // [o][o][fp]
         final float[] out;   // [p][p][fp]
 
@@ -120,20 +129,46 @@ final class JavaForwardPass {
             }
             this.conv = new float[o * o * fp];
             this.out = new float[p * p * fp];
+            this.convRows = new boolean[o];
+            this.outRows = new boolean[p];
         }
 
         long multiplyAdds() {
             return (long) o * o * k * k * cin * cout;
         }
 
-        /** Input {@code [side][side][cs]}; leaves {@code out}. */
-        void run(float[] in) {
+        /** Input {@code [side][side][cs]} whose rows {@code inRows} differ from the empty picture's; leaves {@code out}. */
+        void run(float[] in, boolean[] inRows) {
             int row = side * cs;
             for (int y = 0; y < side; y++) {
                 System.arraycopy(in, y * row, padded, ((y + padBefore) * wp + padBefore) * cs, row);
             }
-            VectorKernels.conv(padded, wp, cs, taps, s, w, fp, conv, o);
+            for (int oy = 0; oy < o; oy++) {
+                boolean dirty = base == null;
+                for (int kh = 0; kh < k && !dirty; kh++) {
+                    int iy = oy * s + kh - padBefore;
+                    dirty = iy >= 0 && iy < side && inRows[iy];
+                }
+                convRows[oy] = dirty;
+            }
+            VectorKernels.conv(padded, wp, cs, taps, s, w, fp, conv, o, convRows);
+            for (int oy = 0; oy < o; oy++) {
+                if (!convRows[oy]) {
+                    System.arraycopy(base, oy * o * fp, conv, oy * o * fp, o * fp);
+                }
+            }
             VectorKernels.poolBiasRelu(conv, o, fp, q, bias, out, p);
+            poolRows();
+        }
+
+        private void poolRows() {
+            for (int py = 0; py < p; py++) {
+                boolean dirty = false;
+                for (int d = 0; d < q; d++) {
+                    dirty |= convRows[py * q + d];
+                }
+                outRows[py] = dirty;
+            }
         }
 
         /**
@@ -148,6 +183,7 @@ final class JavaForwardPass {
                 return;
             }
             Arrays.fill(conv, 0f);
+            Arrays.fill(convRows, false);
             for (int i = 0; i < nnz; i++) {
                 float x = val[i];
                 if (x == 0f) {
@@ -158,6 +194,9 @@ final class JavaForwardPass {
                 int cc = cell % side + padBefore;
                 int ohLo = rr < k ? 0 : (rr - k + s) / s;
                 int ohHi = Math.min(rr / s, o - 1);
+                for (int oh = ohLo; oh <= ohHi; oh++) {
+                    convRows[oh] = true;
+                }
                 int owLo = cc < k ? 0 : (cc - k + s) / s;
                 int owHi = Math.min(cc / s, o - 1);
                 if (s == 1) {
@@ -178,6 +217,7 @@ final class JavaForwardPass {
                 }
             }
             VectorKernels.poolBiasRelu(conv, o, fp, q, bias, out, p);
+            poolRows();
         }
 
         private void runDenseFirst(int[] idx, float[] val, int nnz) {
@@ -187,11 +227,13 @@ final class JavaForwardPass {
             for (int i = 0; i < nnz; i++) {
                 firstPadded[(idx[i] / side + padBefore) * wp + idx[i] % side + padBefore] = val[i];
             }
-            VectorKernels.conv(firstPadded, wp, 1, taps, s, w, fp, conv, o);
+            VectorKernels.conv(firstPadded, wp, 1, taps, s, w, fp, conv, o, null);
             for (int i = 0; i < nnz; i++) {
                 firstPadded[(idx[i] / side + padBefore) * wp + idx[i] % side + padBefore] = 0f;
             }
             VectorKernels.poolBiasRelu(conv, o, fp, q, bias, out, p);
+            Arrays.fill(convRows, true);
+            poolRows();
         }
     }
 
@@ -433,6 +475,9 @@ final class JavaForwardPass {
         }
         JavaForwardPass pass = new JavaForwardPass(r, convs, parts, widths, dense);
         pass.layoutDense();
+        if (!convs.isEmpty()) {
+            pass.captureBase();
+        }
         if (Arrays.asList(parts).contains(Part.STATS)) {
             String reason = pass.readExpm1Table(graph, session, input);
             if (reason != null) {
@@ -523,6 +568,14 @@ final class JavaForwardPass {
             cin = c.cout;
         }
         return null;
+    }
+
+    /** Runs the convs on the empty picture, every row computed, and keeps each later conv's output as its base. */
+    private void captureBase() {
+        cnn(0, 0);
+        for (int i = 1; i < convs.size(); i++) {
+            convs.get(i).base = convs.get(i).conv.clone();
+        }
     }
 
     /**
@@ -678,9 +731,11 @@ final class JavaForwardPass {
         Conv first = convs.get(0);
         first.runSparse(nzIndex, nzValue, nnz);
         float[] x = first.out;
+        boolean[] rows = first.outRows;
         for (int i = 1; i < convs.size(); i++) {
-            convs.get(i).run(x);
+            convs.get(i).run(x, rows);
             x = convs.get(i).out;
+            rows = convs.get(i).outRows;
         }
         System.arraycopy(x, 0, features, at, cnnWidth);
     }

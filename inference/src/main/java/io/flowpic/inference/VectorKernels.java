@@ -54,25 +54,29 @@ final class VectorKernels {
     }
 
     /**
-     * Dense convolution, any stride: {@code out[(oy*o+ox)*fp + f] = Σ_t in[(oy*s*wp + ox*s)*cs + taps[t]] *
+     * Dense convolution, any stride, of the output rows {@code oy} with {@code rows[oy]} ({@code null}: all): {@code out[(oy*o+ox)*fp + f] = Σ_t in[(oy*s*wp + ox*s)*cs + taps[t]] *
      * w[t*fp + f]} over an input already zero-padded to width {@code wp} with channel stride {@code cs}; no bias.
      */
-    static void conv(float[] in, int wp, int cs, int[] taps, int s, float[] w, int fp, float[] out, int o) {
+    static void conv(float[] in, int wp, int cs, int[] taps, int s, float[] w, int fp, float[] out, int o,
+                     boolean[] rows) {
         int vecs = fp / LANES;
         if (vecs == 1) {
-            conv1Vec(in, wp, cs, taps, s, w, out, o);
+            conv1Vec(in, wp, cs, taps, s, w, out, o, rows);
         } else if (vecs == 2) {
-            conv2Vec(in, wp, cs, taps, s, w, out, o);
+            conv2Vec(in, wp, cs, taps, s, w, out, o, rows);
         } else {
-            convAny(in, wp, cs, taps, s, w, fp, out, o);
+            convAny(in, wp, cs, taps, s, w, fp, out, o, rows);
         }
     }
 
     /** Up to 8 filters: 4 output positions at a time, one accumulator each. */
-    private static void conv1Vec(float[] in, int wp, int cs, int[] taps, int s, float[] w, float[] out, int o) {
+    private static void conv1Vec(float[] in, int wp, int cs, int[] taps, int s, float[] w, float[] out, int o, boolean[] rows) {
         int step = s * cs;
         int nt = taps.length;
         for (int oy = 0; oy < o; oy++) {
+            if (rows != null && !rows[oy]) {
+                continue;
+            }
             int ox = 0;
             for (; ox + 4 <= o; ox += 4) {
                 FloatVector a0 = FloatVector.zero(S);
@@ -101,11 +105,14 @@ final class VectorKernels {
     }
 
     /** 9 to 16 filters: 4 output positions x 2 vectors of filters in registers. */
-    private static void conv2Vec(float[] in, int wp, int cs, int[] taps, int s, float[] w, float[] out, int o) {
+    private static void conv2Vec(float[] in, int wp, int cs, int[] taps, int s, float[] w, float[] out, int o, boolean[] rows) {
         int step = s * cs;
         int fp = 2 * LANES;
         int nt = taps.length;
         for (int oy = 0; oy < o; oy++) {
+            if (rows != null && !rows[oy]) {
+                continue;
+            }
             int ox = 0;
             for (; ox + 4 <= o; ox += 4) {
                 FloatVector a0 = FloatVector.zero(S);
@@ -152,8 +159,11 @@ final class VectorKernels {
     }
 
     private static void convAny(float[] in, int wp, int cs, int[] taps, int s, float[] w, int fp, float[] out,
-                                int o) {
+                                int o, boolean[] rows) {
         for (int oy = 0; oy < o; oy++) {
+            if (rows != null && !rows[oy]) {
+                continue;
+            }
             for (int ox = 0; ox < o; ox++) {
                 convPosition(in, wp, cs, taps, s, w, fp, out, o, oy, ox);
             }
