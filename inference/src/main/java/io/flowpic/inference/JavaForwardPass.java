@@ -246,6 +246,8 @@ final class JavaForwardPass {
         float[] bias;
         final boolean relu;
         float[] y;
+        int[] nzIdx = new int[0];
+        float[] nzVal = new float[0];
 
         Dense(int in, int out, float[] w, float[] bias, boolean relu) {
             this.in = in;
@@ -267,7 +269,11 @@ final class JavaForwardPass {
         }
 
         void run(float[] x, int width) {
-            VectorKernels.matVec(x, width, w, outP, y);
+            if (nzIdx.length < width) {
+                nzIdx = new int[width];
+                nzVal = new float[width];
+            }
+            VectorKernels.matVec(x, width, w, outP, y, nzIdx, nzVal);
             VectorKernels.biasRelu(y, bias, outP, relu);
         }
     }

@@ -242,39 +242,57 @@ final class VectorKernels {
         }
     }
 
-    /** {@code y[0 .. outP) = Σ_i x[i] * w[i*outP ..]}, skipping zero inputs (relu outputs often are). */
-    static void matVec(float[] x, int in, float[] w, int outP, float[] y) {
-        for (int v = 0; v < outP; v += LANES) {
-            FloatVector.zero(S).intoArray(y, v);
-        }
-        int i = 0;
-        // four inputs at a time: one load and store of y per four multiply-adds
-        for (; i + 4 <= in; i += 4) {
-            float x0 = x[i];
-            float x1 = x[i + 1];
-            float x2 = x[i + 2];
-            float x3 = x[i + 3];
-            if (x0 == 0f && x1 == 0f && x2 == 0f && x3 == 0f) {
-                continue;
-            }
-            FloatVector v0 = FloatVector.broadcast(S, x0);
-            FloatVector v1 = FloatVector.broadcast(S, x1);
-            FloatVector v2 = FloatVector.broadcast(S, x2);
-            FloatVector v3 = FloatVector.broadcast(S, x3);
-            int w0 = i * outP;
-            for (int v = 0; v < outP; v += LANES) {
-                FloatVector acc = FloatVector.fromArray(S, y, v);
-                acc = v0.fma(FloatVector.fromArray(S, w, w0 + v), acc);
-                acc = v1.fma(FloatVector.fromArray(S, w, w0 + outP + v), acc);
-                acc = v2.fma(FloatVector.fromArray(S, w, w0 + 2 * outP + v), acc);
-                acc = v3.fma(FloatVector.fromArray(S, w, w0 + 3 * outP + v), acc);
-                acc.intoArray(y, v);
+    /**
+     * {@code y[0 .. outP) = Σ_i x[i] * w[i*outP ..]} over the non-zero inputs only (relu outputs often are 0),
+     * compacted once into {@code idx}/{@code val}; the outputs go four vectors at a time with their accumulators in
+     * registers, so y is written once instead of loaded and stored for every input.
+     */
+    static void matVec(float[] x, int in, float[] w, int outP, float[] y, int[] idx, float[] val) {
+        int m = 0;
+        for (int i = 0; i < in; i++) {
+            float xi = x[i];
+            if (xi != 0f) {
+                idx[m] = i * outP;
+                val[m++] = xi;
             }
         }
-        for (; i < in; i++) {
-            if (x[i] != 0f) {
-                axpy(y, 0, x[i], w, i * outP, outP);
+        int v = 0;
+        for (; v + 4 * LANES <= outP; v += 4 * LANES) {
+            FloatVector a0 = FloatVector.zero(S);
+            FloatVector a1 = FloatVector.zero(S);
+            FloatVector a2 = FloatVector.zero(S);
+            FloatVector a3 = FloatVector.zero(S);
+            for (int j = 0; j < m; j++) {
+                FloatVector xb = FloatVector.broadcast(S, val[j]);
+                int wb = idx[j] + v;
+                a0 = xb.fma(FloatVector.fromArray(S, w, wb), a0);
+                a1 = xb.fma(FloatVector.fromArray(S, w, wb + LANES), a1);
+                a2 = xb.fma(FloatVector.fromArray(S, w, wb + 2 * LANES), a2);
+                a3 = xb.fma(FloatVector.fromArray(S, w, wb + 3 * LANES), a3);
             }
+            a0.intoArray(y, v);
+            a1.intoArray(y, v + LANES);
+            a2.intoArray(y, v + 2 * LANES);
+            a3.intoArray(y, v + 3 * LANES);
+        }
+        for (; v + 2 * LANES <= outP; v += 2 * LANES) {
+            FloatVector a0 = FloatVector.zero(S);
+            FloatVector a1 = FloatVector.zero(S);
+            for (int j = 0; j < m; j++) {
+                FloatVector xb = FloatVector.broadcast(S, val[j]);
+                int wb = idx[j] + v;
+                a0 = xb.fma(FloatVector.fromArray(S, w, wb), a0);
+                a1 = xb.fma(FloatVector.fromArray(S, w, wb + LANES), a1);
+            }
+            a0.intoArray(y, v);
+            a1.intoArray(y, v + LANES);
+        }
+        for (; v < outP; v += LANES) {
+            FloatVector a0 = FloatVector.zero(S);
+            for (int j = 0; j < m; j++) {
+                a0 = FloatVector.broadcast(S, val[j]).fma(FloatVector.fromArray(S, w, idx[j] + v), a0);
+            }
+            a0.intoArray(y, v);
         }
     }
 
