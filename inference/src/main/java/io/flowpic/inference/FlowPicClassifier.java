@@ -46,8 +46,8 @@ import java.util.Objects;
  *
  * <p><b>Java forward pass.</b> For the small nets ({@link Engine#AUTO}: at most {@value #JAVA_MAX_MACS}
  * multiply-adds per image, e.g. the default R = 32 model's 0.58 M) the whole network runs in plain Java with the
- * SavedModel's weights ({@link JavaForwardPass}), a few times cheaper per image than a session call (bench/RESULTS.md,
- * section 3). It is used only if the graph has the trainer's structure and, at load, its scores equal the
+ * SavedModel's weights ({@link JavaForwardPass}): 1.2-3.4x the images per CPU-second of TensorFlow with oneDNN at
+ * batch 16-256, 10-13x at batch 1 (bench/RESULTS.md, section 3). It is used only if the graph has the trainer's structure and, at load, its scores equal the
  * SavedModel's within {@value #JAVA_TOLERANCE} on probe inputs; otherwise TensorFlow classifies and
  * {@link #engine()} says why (a numerical disagreement is also logged as a warning).
  */
