@@ -45,7 +45,7 @@ import java.util.stream.Stream;
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Fork(value = 1, jvmArgsAppend = {
-    "-Xms4g", "-Xmx4g",
+    "-Xms4g", "-Xmx4g", "--add-modules=jdk.incubator.vector",
     // flowpic.jvm.flags (root pom)
     "--add-exports=java.base/jdk.internal.misc=ALL-UNNAMED", "--add-exports=java.base/sun.nio.ch=ALL-UNNAMED",
     "--add-exports=jdk.unsupported/sun.misc=ALL-UNNAMED", "--add-opens=java.base/java.nio=ALL-UNNAMED",
@@ -98,6 +98,8 @@ public class InferenceBench
 
     abstract static class Model
     {
+        /** Images from real blocks of the shared data (as the sensor sees them) instead of scattered packets. */
+        boolean realBlocks;
         FlowPicClassifier classifier;
         float[] counts;
         /** Flow descriptors (alternating UDP and TCP), fed only to models that take them. */
@@ -105,10 +107,26 @@ public class InferenceBench
         float[] scores;
         int n;
 
-        void open(final Path dir, final int batch, final String firstLayer) throws Exception
+        void open(final Path dir, final int batch, final String path) throws Exception
         {
-            classifier = FlowPicClassifier.load(dir, 1, firstLayer.equals("sparse")
-                ? FlowPicClassifier.FirstLayerMode.SPARSE : FlowPicClassifier.FirstLayerMode.DENSE);
+            open(dir, batch, path, 1);
+        }
+
+        /**
+         * {@code path}: {@code java} (the Java forward pass, {@code Engine.JAVA}), {@code sparse} / {@code dense}
+         * (TensorFlow with the sparse / dense first layer); {@code threads}: TensorFlow's intra- and inter-op pools
+         * (0 = TensorFlow's default, all cores).
+         */
+        void open(final Path dir, final int batch, final String path, final int threads) throws Exception
+        {
+            classifier = switch (path)
+            {
+                case "java" -> FlowPicClassifier.load(dir, threads, FlowPicClassifier.FirstLayerMode.AUTO,
+                    FlowPicClassifier.Engine.JAVA);
+                case "sparse" -> FlowPicClassifier.load(dir, threads, FlowPicClassifier.FirstLayerMode.SPARSE);
+                case "dense" -> FlowPicClassifier.load(dir, threads, FlowPicClassifier.FirstLayerMode.DENSE);
+                default -> throw new IllegalArgumentException("path " + path + ": java, sparse or dense");
+            };
             final int r = classifier.metadata().resolution();
             final int pixels = r * r;
             n = batch;
@@ -119,16 +137,79 @@ public class InferenceBench
                 io.flowpic.inference.FlowDescriptors.fill(i % 2 == 0 ? 17 : 6, flows, i * io.flowpic.inference.FlowDescriptors.WIDTH);
             }
             scores = new float[batch * classifier.metadata().numClasses()];
-            final SplittableRandom random = new SplittableRandom(42);
-            for (int i = 0; i < batch; i++)
+            if (realBlocks)
             {
-                for (int p = 0; p < PACKETS_PER_IMAGE; p++)
+                fillRealBlocks(classifier.metadata(), batch);
+            }
+            else
+            {
+                final SplittableRandom random = new SplittableRandom(42);
+                for (int i = 0; i < batch; i++)
                 {
-                    counts[i * pixels + random.nextInt(pixels)] += 1f;
+                    for (int p = 0; p < PACKETS_PER_IMAGE; p++)
+                    {
+                        counts[i * pixels + random.nextInt(pixels)] += 1f;
+                    }
                 }
             }
-            System.out.printf("%n[InferenceBench] %s R=%d batch=%d first layer: %s%n", classifier.metadata().modelId(), r,
-                batch, classifier.firstLayer());
+            System.out.printf("%n[InferenceBench] %s R=%d batch=%d first layer: %s; engine: %s%n",
+                classifier.metadata().modelId(), r, batch, classifier.firstLayer(), classifier.engine());
+        }
+
+        /**
+         * The batch from qualifying blocks of the shared FlowPic CSVs ({@code ../shared/data/flowpic-csv}), the
+         * classes in turn, each block with its flow's transport.
+         */
+        private void fillRealBlocks(final io.flowpic.inference.ModelMetadata md, final int batch) throws Exception
+        {
+            Path csv = Path.of(System.getProperty("flowpic.shared", "../shared"), "data", "flowpic-csv");
+            if (!Files.isDirectory(csv))
+            {
+                csv = Path.of("..").resolve(csv);
+            }
+            if (!Files.isDirectory(csv))
+            {
+                throw new IllegalStateException("miniImages=real needs the shared data: no " + csv);
+            }
+            final io.flowpic.inference.dataset.SessionBlocks blocks = new io.flowpic.inference.dataset.SessionBlocks(
+                new io.flowpic.flowtable.flow.FlowPicSpec(md.resolution(), md.blockSeconds(), md.maxPacketSize(),
+                    io.flowpic.flowtable.flow.FlowPicSpec.DEFAULT_MIN_PACKETS));
+            final int pixels = md.resolution() * md.resolution();
+            final java.util.List<float[]> images = new java.util.ArrayList<>();
+            final java.util.List<Integer> protocols = new java.util.ArrayList<>();
+            for (final String label : md.labels())
+            {
+                int taken = 0;
+                try (io.flowpic.inference.dataset.FlowCsvReader reader =
+                         io.flowpic.inference.dataset.FlowCsvReader.open(csv.resolve(label + ".csv.gz"), true))
+                {
+                    io.flowpic.inference.dataset.FlowSession session;
+                    while (taken < batch && (session = reader.next()) != null)
+                    {
+                        for (final float[] c : blocks.counts(session))
+                        {
+                            images.add(c);
+                            protocols.add(session.protocol());
+                            taken++;
+                        }
+                    }
+                }
+            }
+            long cells = 0;
+            long packets = 0;
+            for (int i = 0; i < batch; i++)
+            {
+                final int k = (int)((long)i * images.size() / batch);
+                System.arraycopy(images.get(k), 0, counts, i * pixels, pixels);
+                io.flowpic.inference.FlowDescriptors.fill(protocols.get(k), flows, i * io.flowpic.inference.FlowDescriptors.WIDTH);
+                for (int p = 0; p < pixels; p++)
+                {
+                    cells += counts[i * pixels + p] != 0 ? 1 : 0;
+                    packets += (long)counts[i * pixels + p];
+                }
+            }
+            System.out.printf("%n[InferenceBench] %d real blocks available, batch of %d: %.1f packets and %.1f non-zero cells per image%n",
+                images.size(), batch, packets / (double)batch, cells / (double)batch);
         }
 
         @TearDown(Level.Trial)
@@ -143,9 +224,18 @@ public class InferenceBench
     {
         @Param({"1", "16", "64", "256"})
         public int miniBatch;
-        /** {@code sparse}: {@code FirstLayerMode.SPARSE} (sparse first layer wherever the graph allows it); {@code dense}: forced off. */
-        @Param({"sparse", "dense"})
-        public String miniFirstLayer;
+        /**
+         * {@code java}: the Java forward pass ({@code Engine.JAVA}, the default model's {@code AUTO}); {@code dense} /
+         * {@code sparse}: TensorFlow with the dense / sparse first layer ({@code FirstLayerMode.DENSE} / {@code SPARSE}).
+         */
+        @Param({"java", "dense", "sparse"})
+        public String miniPath;
+        /** TensorFlow's intra- and inter-op threads ({@code 0}: TensorFlow's default, every core). */
+        @Param({"1"})
+        public int miniThreads;
+        /** {@code random}: {@value #PACKETS_PER_IMAGE} packets at random cells; {@code real}: real blocks of the shared data. */
+        @Param({"random"})
+        public String miniImages;
 
         @Setup(Level.Trial)
         public void setUp() throws Exception
@@ -155,7 +245,8 @@ public class InferenceBench
             {
                 dir = Path.of("..").resolve(dir);
             }
-            open(dir, miniBatch, miniFirstLayer);
+            realBlocks = miniImages.equals("real");
+            open(dir, miniBatch, miniPath, miniThreads);
         }
     }
 
@@ -164,7 +255,7 @@ public class InferenceBench
     {
         @Param({"1", "4", "16"})
         public int fullBatch;
-        /** As {@link Mini#miniFirstLayer}. */
+        /** {@code sparse}: {@code FirstLayerMode.SPARSE}; {@code dense}: TensorFlow's dense graph. */
         @Param({"sparse", "dense"})
         public String fullFirstLayer;
         private Path tmp;

@@ -43,6 +43,13 @@ import java.util.Objects;
  * a 32 x 32 FlowPic of 200 packets is ~18 % non-zero, not sparse) about 2x more at batch 1 but 1.7-2.7x fewer
  * at batch 16 and more, where TensorFlow's vectorised dense conv beats the scalar Java scatter and the fed
  * pooled tensor is 1.5x the size of the image.
+ *
+ * <p><b>Java forward pass.</b> For the small nets ({@link Engine#AUTO}: at most {@value #JAVA_MAX_MACS}
+ * multiply-adds per image, e.g. the default R = 32 model's 0.58 M) the whole network runs in plain Java with the
+ * SavedModel's weights ({@link JavaForwardPass}): 1.2-3.4x the images per CPU-second of TensorFlow with oneDNN at
+ * batch 16-256, 10-13x at batch 1 (bench/RESULTS.md, section 3). It is used only if the graph has the trainer's structure and, at load, its scores equal the
+ * SavedModel's within {@value #JAVA_TOLERANCE} on probe inputs; otherwise TensorFlow classifies and
+ * {@link #engine()} says why (a numerical disagreement is also logged as a warning).
  */
 public final class FlowPicClassifier implements AutoCloseable {
 
@@ -60,6 +67,22 @@ public final class FlowPicClassifier implements AutoCloseable {
         DENSE
     }
     static final int TENSOR_CACHE = 4;
+
+    /** Who computes the scores (see the class comment). */
+    public enum Engine {
+        /** The Java forward pass where the graph allows it, it agrees with TensorFlow and the net is small. */
+        AUTO,
+        /** The Java forward pass wherever the graph allows it and it agrees with TensorFlow (benchmarks, tests). */
+        JAVA,
+        /** Always TensorFlow. */
+        TENSORFLOW
+    }
+
+    /** {@link Engine#AUTO} uses the Java forward pass only for nets of at most this many multiply-adds per image. */
+    public static final long JAVA_MAX_MACS = 20_000_000L;
+    /** Largest score difference from the SavedModel the load-time check of the Java forward pass accepts. */
+    public static final float JAVA_TOLERANCE = 1e-5f;
+    private static final System.Logger LOG = System.getLogger(FlowPicClassifier.class.getName());
 
     private final Path modelDir;
     private final ModelMetadata metadata;
@@ -84,6 +107,9 @@ public final class FlowPicClassifier implements AutoCloseable {
     private SparseFirstLayer sparse;
     private String firstLayer = "dense";
     private float[] sparseStaging = new float[0];
+    /** Non-null when the whole net runs in Java (see the class comment). */
+    private JavaForwardPass javaPass;
+    private String engine = "tensorflow";
 
     private FlowPicClassifier(Path modelDir, ModelMetadata metadata, SavedModelBundle bundle,
                               String inputTensor, String outputTensor, String flowTensor) {
@@ -121,14 +147,29 @@ public final class FlowPicClassifier implements AutoCloseable {
      * where capture threads must keep their cores.
      */
     public static FlowPicClassifier load(Path modelDir, int threads) throws ModelException {
-        return load(modelDir, threads, FirstLayerMode.AUTO);
+        return load(modelDir, threads, FirstLayerMode.AUTO, Engine.AUTO);
     }
 
     /**
      * As {@link #load(Path, int)} with a choice of first-layer path (see the class comment); the sparse path is
      * used only where the graph allows it and after it has passed its load-time check against the dense graph.
+     * An explicit {@code SPARSE} or {@code DENSE} asks for TensorFlow ({@link Engine#TENSORFLOW}); {@code AUTO} also
+     * considers the Java forward pass ({@link Engine#AUTO}).
      */
     public static FlowPicClassifier load(Path modelDir, int threads, FirstLayerMode firstLayer) throws ModelException {
+        return load(modelDir, threads, firstLayer, firstLayer == FirstLayerMode.AUTO ? Engine.AUTO : Engine.TENSORFLOW);
+    }
+
+    /** As {@link #load(Path, int, FirstLayerMode)} with a choice of engine (see the class comment). */
+    public static FlowPicClassifier load(Path modelDir, int threads, FirstLayerMode firstLayer, Engine engine)
+            throws ModelException {
+        return load(modelDir, threads, firstLayer, engine, null);
+    }
+
+    /** {@code tamper} (tests only) may change the Java forward pass before its load-time check. */
+    static FlowPicClassifier load(Path modelDir, int threads, FirstLayerMode firstLayer, Engine engine,
+                                  java.util.function.Consumer<JavaForwardPass> tamper) throws ModelException {
+        Objects.requireNonNull(engine, "engine");
         Objects.requireNonNull(modelDir, "modelDir");
         Objects.requireNonNull(firstLayer, "firstLayer");
         if (threads < 0) {
@@ -186,6 +227,9 @@ public final class FlowPicClassifier implements AutoCloseable {
                 c.firstLayer = "dense (FirstLayerMode.DENSE)";
             } else {
                 c.trySparse(firstLayer);
+            }
+            if (engine != Engine.TENSORFLOW) {
+                c.tryJava(engine, tamper);
             }
             return c;
         } catch (ModelException | RuntimeException e) {
@@ -271,6 +315,80 @@ public final class FlowPicClassifier implements AutoCloseable {
         stagingBuffer = DataBuffers.of(staging, false, false);
         sparse = layer;
         firstLayer = layer.toString();
+    }
+
+    /**
+     * Detects the Java forward pass, checks its scores against the SavedModel's on probe inputs and switches to it
+     * if they agree within {@link #JAVA_TOLERANCE}; otherwise stays with TensorFlow and records why in
+     * {@link #engine}.
+     */
+    private void tryJava(Engine mode, java.util.function.Consumer<JavaForwardPass> tamper) {
+        if (!VectorKernels.available()) {
+            engine = "tensorflow (the java forward pass needs the JVM flag --add-modules=jdk.incubator.vector)";
+            return;
+        }
+        JavaForwardPass.Detection d = JavaForwardPass.detect(bundle.graph(), session, inputTensor, flowTensor,
+                outputTensor, metadata.resolution());
+        if (d.pass() == null) {
+            engine = "tensorflow (no java forward pass: " + d.reason() + ")";
+            return;
+        }
+        JavaForwardPass pass = d.pass();
+        if (mode == Engine.AUTO && pass.multiplyAdds() > JAVA_MAX_MACS) {
+            engine = "tensorflow (the net costs " + pass.multiplyAdds() + " multiply-adds per image; AUTO runs it in"
+                    + " Java up to " + JAVA_MAX_MACS + ")";
+            return;
+        }
+        if (pass.classes() != classes) {
+            engine = "tensorflow (java forward pass has " + pass.classes() + " outputs, metadata " + classes + ")";
+            return;
+        }
+        if (tamper != null) {
+            tamper.accept(pass);
+        }
+        int r = metadata.resolution();
+        int n = JavaProbes.COUNT;
+        float[] probe = JavaProbes.images(r);
+        float[] flows = JavaProbes.flows();
+        float[] expected = new float[n * classes];
+        float[] actual = new float[n * classes];
+        try {
+            classify(probe, flows, n, expected); // TensorFlow: the pass is not in use yet
+            pass.classify(probe, flows, n, norm, actual);
+        } catch (RuntimeException e) {
+            engine = "tensorflow (java forward pass failed on the probe inputs: " + e + ")";
+            LOG.log(System.Logger.Level.WARNING, modelDir + ": " + engine);
+            return;
+        }
+        float worst = 0f;
+        int at = 0;
+        for (int i = 0; i < expected.length; i++) {
+            // both NaN is agreement (a model whose statistics overflow on a probe, e.g. expm1 of raw counts)
+            float diff = Float.isNaN(expected[i]) && Float.isNaN(actual[i]) ? 0f : Math.abs(expected[i] - actual[i]);
+            if (!(diff <= worst)) { // NaN too
+                worst = Float.isNaN(diff) ? Float.POSITIVE_INFINITY : diff;
+                at = i;
+            }
+        }
+        if (!(worst <= JAVA_TOLERANCE)) {
+            engine = "tensorflow (java forward pass differs from the SavedModel by " + worst + " > " + JAVA_TOLERANCE
+                    + " at probe " + at / classes + " class " + at % classes + ": " + actual[at] + " vs "
+                    + expected[at] + ")";
+            LOG.log(System.Logger.Level.WARNING, modelDir + ": " + engine);
+            return;
+        }
+        javaPass = pass;
+        engine = pass + "; checked against the SavedModel on " + n + " probe inputs, max score difference " + worst;
+    }
+
+    /** Which engine {@link #classify} uses (Java forward pass or TensorFlow), and why (for logs and benchmarks). */
+    public String engine() {
+        return engine;
+    }
+
+    /** Whether the whole net runs in Java (see the class comment). */
+    public boolean javaForwardPass() {
+        return javaPass != null;
     }
 
     /** Two probe images: corners, last row and column, a cell cluster, and scattered cells of varied counts. */
@@ -381,6 +499,10 @@ public final class FlowPicClassifier implements AutoCloseable {
             return;
         }
         int len = (int) inLen;
+        if (javaPass != null) {
+            javaPass.classify(counts, flows, n, norm, scoresOut);
+            return;
+        }
         if (sparse != null) {
             classifySparse(counts, flows, n, scoresOut);
             return;

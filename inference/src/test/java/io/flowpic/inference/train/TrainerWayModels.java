@@ -25,11 +25,19 @@ public final class TrainerWayModels
     public static void write(final Path dir, final Architecture arch, final int resolution, final long seed,
                              final float biasScale, final String normalization) throws IOException
     {
+        write(dir, arch, "image", resolution, seed, biasScale, normalization);
+    }
+
+    /** As {@link #write(Path, Architecture, int, long, float, String)} with a feature set (e.g. image+stats+transport). */
+    public static void write(final Path dir, final Architecture arch, final String featureSet, final int resolution,
+                             final long seed, final float biasScale, final String normalization) throws IOException
+    {
+        final Features features = Features.parse(featureSet);
         final float[][] weights;
         final List<FlowPicNet.Param> params;
         try (Graph graph = new Graph())
         {
-            final FlowPicNet net = FlowPicNet.build(graph, arch, resolution, LABELS.size(), false, seed,
+            final FlowPicNet net = FlowPicNet.build(graph, arch, features, resolution, LABELS.size(), false, seed,
                 TrainedModel.INPUT_NAME, TrainedModel.OUTPUT_NAME);
             weights = net.initialValues(seed);
             params = net.params;
@@ -45,12 +53,12 @@ public final class TrainerWayModels
                 }
             }
         }
-        try (TrainedModel model = new TrainedModel(arch, resolution, LABELS, weights))
+        try (TrainedModel model = new TrainedModel(arch, features, resolution, LABELS, weights))
         {
             model.exportSavedModel(dir);
         }
         new ModelMetadata(ModelMetadata.FORMAT_VERSION, "test-" + arch.id() + "-r" + resolution, LABELS,
             resolution, 15, 1500, normalization, TrainedModel.SIGNATURE_KEY, TrainedModel.INPUT_NAME,
-            TrainedModel.OUTPUT_NAME).write(dir);
+            TrainedModel.OUTPUT_NAME, features.transport() ? FlowPicNet.FLOW_INPUT_NAME : null).write(dir);
     }
 }
