@@ -355,6 +355,7 @@ public final class FlowPicClassifier implements AutoCloseable {
         try {
             classify(probe, flows, n, expected); // TensorFlow: the pass is not in use yet
             pass.classify(probe, flows, n, norm, actual);
+            ScoreCalibration.apply(metadata.temperature(), actual, n, classes); // as classify applies it below
         } catch (RuntimeException e) {
             engine = "tensorflow (java forward pass failed on the probe inputs: " + e + ")";
             LOG.log(System.Logger.Level.WARNING, modelDir + ": " + engine);
@@ -501,6 +502,7 @@ public final class FlowPicClassifier implements AutoCloseable {
         int len = (int) inLen;
         if (javaPass != null) {
             javaPass.classify(counts, flows, n, norm, scoresOut);
+            ScoreCalibration.apply(metadata.temperature(), scoresOut, n, classes);
             return;
         }
         if (sparse != null) {

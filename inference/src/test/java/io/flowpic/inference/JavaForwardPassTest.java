@@ -88,6 +88,59 @@ class JavaForwardPassTest {
         compare(dir, synthetic(r, 40, new SplittableRandom(r)));
     }
 
+    /** Calibration applies whichever engine scores: a model with temperature 2 is served softmax(log p / 2) by both. */
+    @Test
+    void aCalibratedModelIsServedCalibratedByTheJavaPassAsByTensorFlow() throws Exception {
+        Path calibrated = tmp.resolve("calibrated");
+        try (java.util.stream.Stream<Path> files = Files.walk(DEFAULT_MODEL)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                Path to = calibrated.resolve(DEFAULT_MODEL.relativize(f).toString());
+                if (Files.isDirectory(f)) {
+                    Files.createDirectories(to);
+                } else {
+                    Files.copy(f, to);
+                }
+            }
+        }
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        com.fasterxml.jackson.databind.node.ObjectNode md =
+                (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(calibrated.resolve("flowpic-model.json").toFile());
+        md.putObject("calibration").put("temperature", 2.0).put("fitted_on_blocks", 100).put("ece_before", 0.2)
+                .put("ece_after", 0.1);
+        json.writeValue(calibrated.resolve("flowpic-model.json").toFile(), md);
+        int r = ModelMetadata.read(DEFAULT_MODEL).resolution();
+        Batch batch = synthetic(r, 40, new SplittableRandom(11));
+        compare(calibrated, batch);
+        // And those are the raw scores at T = 2: softmax(log p / 2) = sqrt(p) / sum sqrt(p), worked out here.
+        try (FlowPicClassifier raw = FlowPicClassifier.load(DEFAULT_MODEL, 1, FlowPicClassifier.FirstLayerMode.AUTO,
+                FlowPicClassifier.Engine.JAVA);
+             FlowPicClassifier cal = FlowPicClassifier.load(calibrated, 1, FlowPicClassifier.FirstLayerMode.AUTO,
+                     FlowPicClassifier.Engine.JAVA)) {
+            assertTrue(cal.javaForwardPass(), cal.engine());
+            int pixels = r * r;
+            int classes = raw.metadata().numClasses();
+            int n = batch.images().size();
+            float[] counts = new float[n * pixels];
+            for (int i = 0; i < n; i++) {
+                System.arraycopy(batch.images().get(i), 0, counts, i * pixels, pixels);
+            }
+            float[] p = new float[n * classes];
+            float[] q = new float[n * classes];
+            raw.classify(counts, batch.flows(), n, p);
+            cal.classify(counts, batch.flows(), n, q);
+            for (int i = 0; i < n; i++) {
+                double sum = 0;
+                for (int c = 0; c < classes; c++) {
+                    sum += Math.sqrt(p[i * classes + c]);
+                }
+                for (int c = 0; c < classes; c++) {
+                    assertEquals(Math.sqrt(p[i * classes + c]) / sum, q[i * classes + c], 1e-5,
+                            "image " + i + " class " + c);
+                }
+            }
+        }
+    }
+
     /** Proves the load-time check can fail: one changed weight and the classifier stays with TensorFlow. */
     @Test
     void aCorruptedWeightMakesTheLoadTimeCheckFallBackToTensorFlow() throws Exception {
