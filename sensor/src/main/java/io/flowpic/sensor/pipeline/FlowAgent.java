@@ -5,7 +5,6 @@ import io.flowpic.flowtable.decode.DecodedPacket;
 import io.flowpic.flowtable.decode.PacketDecoder;
 import io.flowpic.flowtable.flow.BlockListener;
 import io.flowpic.flowtable.flow.FlowPicBlock;
-import io.flowpic.flowtable.flow.FlowPicSpec;
 import io.flowpic.flowtable.flow.FlowTable;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.EpochNanoClock;
@@ -38,6 +37,7 @@ public final class FlowAgent implements Agent, MessageHandler, BlockListener
     private final FlowTable flowTable;
     private final BlockHandoff handoff;
     private final SensorCounters counters;
+    /** Live: the clock expiry follows. Null in replay, where the packet clock does (see {@link PipelineContext.Mode}). */
     private final EpochNanoClock wallClock;
     private final IdleStrategy backPressureIdle;
     private final boolean waitWhenFull;
@@ -53,30 +53,18 @@ public final class FlowAgent implements Agent, MessageHandler, BlockListener
     private volatile long stopDeadlineNanos;
     private volatile boolean aborted;
 
-    /**
-     * @param wallClock    null to expire by the packet clock (replay), else the clock live expiry follows.
-     * @param waitWhenFull replay waits for the inference agent instead of dropping blocks.
-     */
-    public FlowAgent(
-        final PacketRing ring,
-        final FlowPicSpec spec,
-        final int maxFlows,
-        final long idleTimeoutNanos,
-        final int maxOpenPackets,
-        final BlockHandoff handoff,
-        final SensorCounters counters,
-        final EpochNanoClock wallClock,
-        final boolean waitWhenFull,
-        final IdleStrategy backPressureIdle)
+    /** Built from the context: its mode decides the clock expiry follows and whether a full hand-off waits. */
+    public FlowAgent(final PipelineContext context, final PacketRing ring, final BlockHandoff handoff)
     {
         this.ring = ring;
         this.handoff = handoff;
-        this.counters = counters;
-        this.wallClock = wallClock;
-        this.waitWhenFull = waitWhenFull;
-        this.backPressureIdle = backPressureIdle;
-        flowTable = new FlowTable(spec, maxFlows, idleTimeoutNanos, maxOpenPackets, counters.flowTable, this);
-        nearlyFullFlows = maxFlows - maxFlows / 10;
+        this.counters = context.counters();
+        this.wallClock = context.isReplay() ? null : context.clock();
+        this.waitWhenFull = context.isReplay();
+        this.backPressureIdle = context.newBackPressureIdle();
+        flowTable = new FlowTable(context.spec(), context.maxFlows(), context.idleTimeoutNanos(),
+            context.maxOpenPackets(), counters.flowTable, this);
+        nearlyFullFlows = context.maxFlows() - context.maxFlows() / 10;
     }
 
     public String roleName()
