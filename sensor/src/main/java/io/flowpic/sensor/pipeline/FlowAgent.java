@@ -19,17 +19,8 @@ import org.agrona.concurrent.MessageHandler;
 public final class FlowAgent implements Agent, MessageHandler, BlockListener
 {
     private static final int READ_LIMIT = 1024;
-    private static final long SWEEP_INTERVAL_NANOS = 1_000_000_000L;
     /** A wall clock that goes back further than this was set back (NTP step, operator). */
-    private static final long CLOCK_JUMP_BACK_NANOS = 2 * SWEEP_INTERVAL_NANOS;
-    /**
-     * Live: a block whose flow falls silent is finished by the next sweep, so the sweep interval is
-     * most of the block end -> journal latency. Sweeps visit every slot, so the interval follows the
-     * last sweep's measured cost (at most 1 / SWEEP_COST_SHARE = 5% of this thread's time), between
-     * MIN_LIVE_SWEEP_INTERVAL_NANOS (small tables) and SWEEP_INTERVAL_NANOS (millions of flows).
-     */
-    private static final long MIN_LIVE_SWEEP_INTERVAL_NANOS = 10_000_000L;
-    private static final int SWEEP_COST_SHARE = 20;
+    private static final long CLOCK_JUMP_BACK_NANOS = 2_000_000_000L;
 
     private final PacketRing ring;
     private final PacketDecoder decoder = new PacketDecoder(4096);
@@ -41,12 +32,9 @@ public final class FlowAgent implements Agent, MessageHandler, BlockListener
     private final EpochNanoClock wallClock;
     private final IdleStrategy backPressureIdle;
     private final boolean waitWhenFull;
-    /** Replay: slot visits per packet a sweep may cost, amortised. */
-    private static final int SWEEP_SLOTS_PER_PACKET = 8;
-    private final int nearlyFullFlows;
-    private long packetsSinceSweep;
-    private long nextSweepNanos = Long.MIN_VALUE;
-    private long lastLiveSweepNanos;
+    /** When the flow table's deadline index next has due flows to look at (its next tick). */
+    private long nextExpiryNanos = Long.MIN_VALUE;
+    private long lastLiveExpiryNanos;
     private volatile boolean finished;
     private volatile boolean stopRequested;
     /** System.nanoTime() until which the shutdown flush waits for hand-off slots. */
@@ -64,7 +52,6 @@ public final class FlowAgent implements Agent, MessageHandler, BlockListener
         this.backPressureIdle = context.newBackPressureIdle();
         flowTable = new FlowTable(context.spec(), context.maxFlows(), context.idleTimeoutNanos(),
             context.maxOpenPackets(), counters.flowTable, this);
-        nearlyFullFlows = context.maxFlows() - context.maxFlows() / 10;
     }
 
     public String roleName()
@@ -91,27 +78,26 @@ public final class FlowAgent implements Agent, MessageHandler, BlockListener
         }
         if (wallClock == null)
         {
-            return work; // replay sweeps from onMessage, on the packet clock
+            return work; // replay expires from onMessage, on the packet clock
         }
         final long now = wallClock.nanoTime();
-        if (nextSweepNanos != Long.MIN_VALUE && now < lastLiveSweepNanos - CLOCK_JUMP_BACK_NANOS)
+        if (nextExpiryNanos != Long.MIN_VALUE && now < lastLiveExpiryNanos - CLOCK_JUMP_BACK_NANOS)
         {
             // The clock stepped back: open blocks straddle two time axes and would otherwise wait for
             // the clock to catch up. Finish them all and start afresh on the new time.
             counters.clockJumps.incrementRelease();
             flowTable.flushAll();
-            lastLiveSweepNanos = now;
-            nextSweepNanos = now + SWEEP_INTERVAL_NANOS;
+            lastLiveExpiryNanos = now;
+            nextExpiryNanos = FlowTable.nextExpiryNanos(now);
             return work + 1;
         }
-        if (now >= nextSweepNanos)
+        if (now >= nextExpiryNanos)
         {
-            final long sweepStarted = System.nanoTime();
+            // Live, a block whose flow falls silent is finished here, within a tick of the index (8.4 ms) of
+            // its due time; the cost is the flows due, so it runs every tick whatever the table's size.
             work += flowTable.expire(now);
-            final long cost = System.nanoTime() - sweepStarted;
-            lastLiveSweepNanos = now;
-            nextSweepNanos = now + Math.max(MIN_LIVE_SWEEP_INTERVAL_NANOS,
-                Math.min(SWEEP_INTERVAL_NANOS, cost * SWEEP_COST_SHARE));
+            lastLiveExpiryNanos = now;
+            nextExpiryNanos = FlowTable.nextExpiryNanos(now);
         }
         return work;
     }
@@ -139,20 +125,15 @@ public final class FlowAgent implements Agent, MessageHandler, BlockListener
             packet.dstLo, packet.srcPort, packet.dstPort, packet.ipLength, timestamp);
         if (wallClock == null)
         {
-            // Replay sweeps at fixed points of the packet sequence, never at ring-batch boundaries,
-            // so captures with out-of-order timestamps still replay to the same journal every time.
-            // A sweep visits every slot, so it also waits for enough packets to pay for it (at most
-            // SWEEP_SLOTS_PER_PACKET slot visits per packet) unless the table is filling up. Block
-            // contents are decided on packet arrival, so a later sweep only emits records later.
+            // Replay expires on the packet clock, when it enters a new tick of the deadline index: at fixed
+            // points of the packet sequence, never at ring-batch boundaries, so captures with out-of-order
+            // timestamps still replay to the same journal every time. Block contents are decided on packet
+            // arrival; expiry decides when a due block is emitted.
             final long clock = flowTable.clockNanos();
-            packetsSinceSweep++;
-            if (clock >= nextSweepNanos &&
-                (packetsSinceSweep * SWEEP_SLOTS_PER_PACKET >= flowTable.slotCount() ||
-                flowTable.activeFlows() >= nearlyFullFlows))
+            if (clock >= nextExpiryNanos)
             {
                 flowTable.expire(clock);
-                nextSweepNanos = clock + SWEEP_INTERVAL_NANOS;
-                packetsSinceSweep = 0;
+                nextExpiryNanos = FlowTable.nextExpiryNanos(clock);
             }
         }
     }
