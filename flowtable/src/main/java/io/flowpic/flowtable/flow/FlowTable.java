@@ -68,6 +68,8 @@ public final class FlowTable
      * move; so the index lives in the slots instead.)
      */
     static final int TICK_SHIFT = 23;
+    /** The deadline index's tick: a due block is finished at most this long after its due time. */
+    public static final long TICK_NANOS = 1L << TICK_SHIFT;
     static final int SPOKES = 1 << 14;
     private static final int SPOKE_MASK = SPOKES - 1;
     private static final int USED = 1;
@@ -518,7 +520,9 @@ public final class FlowTable
         {
             clockNanos = nowNanos;
         }
-        final long now = clockNanos;
+        // Due at nowNanos, not at the table's own clock: the caller decides the time (sharded replay agents get the
+        // same times, whatever packets each has seen).
+        final long now = nowNanos;
         final long nowTick = now >> TICK_SHIFT;
         long tick = cursorTick == Long.MIN_VALUE || nowTick - cursorTick >= SPOKES ? nowTick - (SPOKES - 1) : cursorTick;
         if (nowTick < tick)

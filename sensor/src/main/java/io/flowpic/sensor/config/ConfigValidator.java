@@ -12,6 +12,9 @@ import java.util.TreeSet;
 /** Range checks that the YAML binding cannot express; each failure names the file and the key. */
 final class ConfigValidator
 {
+    /** Each flow agent has its own set of counters in the counters file (CountersFile holds 2,048). */
+    static final int MAX_FLOW_AGENTS = 16;
+
     private final String file;
 
     ConfigValidator(final String file)
@@ -51,6 +54,8 @@ final class ConfigValidator
         range("flowpic.max-packet-size", flowpic.maxPacketSize(), FlowPicSpec.MIN_MAX_PACKET_SIZE,
             FlowPicSpec.MAX_MAX_PACKET_SIZE);
         range("flowpic.min-packets", flowpic.minPackets(), 1, 1_000_000);
+
+        range("pipeline.flow-agents", config.pipeline().flowAgents(), 1, MAX_FLOW_AGENTS);
 
         notBlank("model.path", config.model().path());
 

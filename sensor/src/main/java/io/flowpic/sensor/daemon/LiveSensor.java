@@ -17,6 +17,7 @@ import io.flowpic.sensor.pipeline.AgentLauncher;
 import io.flowpic.sensor.pipeline.BlockHandoff;
 import io.flowpic.sensor.pipeline.CountersFile;
 import io.flowpic.sensor.pipeline.FlowAgent;
+import io.flowpic.sensor.pipeline.FlowDispatch;
 import io.flowpic.sensor.pipeline.InferenceAgent;
 import io.flowpic.sensor.pipeline.ModelLocator;
 import io.flowpic.sensor.pipeline.PacketRing;
@@ -56,7 +57,7 @@ public final class LiveSensor implements AutoCloseable
     private final JournalWriter journal;
     private final JournalHousekeeping journalHousekeeping;
     private final LiveCapture capture;
-    private final FlowAgent flowAgent;
+    private final FlowAgent[] flowAgents;
     private final InferenceAgent inferenceAgent;
     private final Exporters exporters;
     private MetricsServer metrics;
@@ -93,15 +94,37 @@ public final class LiveSensor implements AutoCloseable
             housekeeping = new JournalHousekeeping(journalWriter, (long)config.journal().minFreeMb() << 20,
                 config.journal().retentionHours());
             // Counters live in a file beside the journal so `flowpic stat` can read them from outside.
-            createdCounters = CountersFile.create(Path.of(config.journal().path(), CountersFile.FILE_NAME), 256);
+            createdCounters = CountersFile.create(Path.of(config.journal().path(), CountersFile.FILE_NAME), 2048);
             counters = new SensorCounters(createdCounters.manager());
-            final PacketRing ring = new PacketRing(config.capture().ringBufferMb() << 20, config.capture().snapLength());
-            liveCapture = LiveCapture.open(interfaceName, config.capture(), ring, counters);
+            final int agentCount = config.pipeline().flowAgents();
+            final PacketRing[] rings = new PacketRing[agentCount];
+            for (int i = 0; i < agentCount; i++)
+            {
+                rings[i] = new PacketRing(config.capture().ringBufferMb() << 20, config.capture().snapLength());
+            }
+            liveCapture = LiveCapture.open(interfaceName, config.capture(), new FlowDispatch(rings), counters);
             final PipelineContext context = PipelineContext.of(config, PipelineContext.Mode.LIVE).counters(counters)
                 .conclude();
-            final BlockHandoff handoff = new BlockHandoff(context.queueSize());
-            flowAgent = new FlowAgent(context, ring, handoff);
-            inferenceAgent = new InferenceAgent(context, firstModel, handoff, journalWriter, flowAgent::isFinished);
+            final BlockHandoff handoff = new BlockHandoff(context.queueSize(), agentCount);
+            // Sharded: each flow agent owns a ring, a flow table and a set of counters (read as sums).
+            final FlowAgent[] created = new FlowAgent[agentCount];
+            for (int i = 0; i < agentCount; i++)
+            {
+                created[i] = new FlowAgent(context, i == 0 ? counters : counters.forAnotherAgent(), rings[i],
+                    handoff);
+            }
+            flowAgents = created;
+            inferenceAgent = new InferenceAgent(context, firstModel, handoff, journalWriter, () ->
+            {
+                for (final FlowAgent agent : created)
+                {
+                    if (!agent.isFinished())
+                    {
+                        return false;
+                    }
+                }
+                return true;
+            });
         }
         catch (final IOException | RuntimeException ex)
         {
@@ -147,7 +170,10 @@ public final class LiveSensor implements AutoCloseable
             sensor.close();
             throw ex;
         }
-        sensor.agents.start(sensor.flowAgent, new BackoffIdleStrategy(1, 10, 1000, 1_000_000));
+        for (final FlowAgent flowAgent : sensor.flowAgents)
+        {
+            sensor.agents.start(flowAgent, new BackoffIdleStrategy(1, 10, 1000, 1_000_000));
+        }
         // A quiet network leaves inference idle most of the time; a millisecond sleep is plenty.
         sensor.agents.start(sensor.inferenceAgent, new SleepingMillisIdleStrategy(1));
         // Checks are a second apart at the finest; sleeping 100 ms between duty cycles costs nothing.
@@ -314,7 +340,10 @@ public final class LiveSensor implements AutoCloseable
         final long stopStarted = System.nanoTime();
         // The final flush waits for hand-off slots for most of the budget; the last quarter is for inference
         // to journal what is then queued. What is left after that is counted as dropped (InferenceAgent.onClose).
-        flowAgent.requestStop(stopStarted + SHUTDOWN_WAIT_NANOS / 4 * 3);
+        for (final FlowAgent flowAgent : flowAgents)
+        {
+            flowAgent.requestStop(stopStarted + SHUTDOWN_WAIT_NANOS / 4 * 3);
+        }
         final long deadline = stopStarted + SHUTDOWN_WAIT_NANOS;
         while (!inferenceAgent.isFinished() && agents.error() == null && System.nanoTime() < deadline)
         {

@@ -44,9 +44,16 @@ public final class FlowAgent implements Agent, MessageHandler, BlockListener
     /** Built from the context: its mode decides the clock expiry follows and whether a full hand-off waits. */
     public FlowAgent(final PipelineContext context, final PacketRing ring, final BlockHandoff handoff)
     {
+        this(context, context.counters(), ring, handoff);
+    }
+
+    /** One of several sharded agents: {@code counters} are its own (same names, summed when read). */
+    public FlowAgent(final PipelineContext context, final SensorCounters counters, final PacketRing ring,
+        final BlockHandoff handoff)
+    {
         this.ring = ring;
         this.handoff = handoff;
-        this.counters = context.counters();
+        this.counters = counters;
         this.wallClock = context.isReplay() ? null : context.clock();
         this.waitWhenFull = context.isReplay();
         this.backPressureIdle = context.newBackPressureIdle();
@@ -113,6 +120,20 @@ public final class FlowAgent implements Agent, MessageHandler, BlockListener
         }
         final int linkType = buffer.getInt(index + PacketRing.LINK_TYPE_OFFSET);
         final long timestamp = buffer.getLong(index + PacketRing.TIMESTAMP_OFFSET);
+        if (wallClock == null)
+        {
+            // Replay expires on the source's packet clock, before this packet is accounted, when the clock enters a
+            // new tick of the deadline index, finishing what is due at the tick's start: fixed points of the packet
+            // sequence, never ring-batch boundaries, so captures with out-of-order timestamps replay to the same
+            // journal every time; and the same for each of several sharded agents as for one (a flow's state only
+            // changes on its own packets, and each agent is brought to the same clock before each of them).
+            final long clock = buffer.getLong(index + PacketRing.CLOCK_OFFSET);
+            if (clock >= nextExpiryNanos)
+            {
+                nextExpiryNanos = FlowTable.nextExpiryNanos(clock);
+                flowTable.expire(nextExpiryNanos - FlowTable.TICK_NANOS);
+            }
+        }
         final DecodeResult result = decoder.decode(linkType, buffer, index + PacketRing.HEADER_LENGTH,
             length - PacketRing.HEADER_LENGTH, buffer.getInt(index + PacketRing.ORIGINAL_LENGTH_OFFSET), packet);
         if (result != DecodeResult.OK)
@@ -123,19 +144,6 @@ public final class FlowAgent implements Agent, MessageHandler, BlockListener
         counters.packetsDecoded.incrementRelease();
         flowTable.onPacket(packet.ipVersion, packet.protocol, packet.srcHi, packet.srcLo, packet.dstHi,
             packet.dstLo, packet.srcPort, packet.dstPort, packet.ipLength, timestamp);
-        if (wallClock == null)
-        {
-            // Replay expires on the packet clock, when it enters a new tick of the deadline index: at fixed
-            // points of the packet sequence, never at ring-batch boundaries, so captures with out-of-order
-            // timestamps still replay to the same journal every time. Block contents are decided on packet
-            // arrival; expiry decides when a due block is emitted.
-            final long clock = flowTable.clockNanos();
-            if (clock >= nextExpiryNanos)
-            {
-                flowTable.expire(clock);
-                nextExpiryNanos = FlowTable.nextExpiryNanos(clock);
-            }
-        }
     }
 
     public void onBlockFinished(final FlowPicBlock block, final boolean qualifies)

@@ -62,7 +62,8 @@ public final class PipelineContext
             .maxOpenPackets(config.flowTable().maxOpenPackets())
             .batchSize(config.inference().batchSize())
             .maxWaitNanos(TimeUnit.MILLISECONDS.toNanos(config.inference().maxWaitMs()))
-            .queueSize(config.inference().queueSize());
+            .queueSize(config.inference().queueSize())
+            .flowAgents(config.pipeline().flowAgents());
     }
 
     /**

@@ -41,6 +41,8 @@ public final class ReplayPipeline
     private final CompletableFuture<FlowPicClassifier> classifier;
     private final PrintWriter warnings;
     private final SensorCounters counters = SensorCounters.standalone();
+    /** One set per flow agent, the first being {@link #counters}. */
+    private final List<SensorCounters> agentCounters = new ArrayList<>();
     private final List<String> fileErrors = new ArrayList<>();
     /** The files behind {@link #fileErrors}, for the JSON summary to name (messages alone are for people). */
     private final java.util.Map<Path, String> failedFiles = new java.util.LinkedHashMap<>();
@@ -103,17 +105,35 @@ public final class ReplayPipeline
         final PipelineContext context = PipelineContext.of(config, PipelineContext.Mode.REPLAY).counters(counters)
             .conclude();
         // The ring absorbs live bursts; a replay just waits for the flow agent, so a few MiB do.
-        final PacketRing ring = new PacketRing(Math.min(config.capture().ringBufferMb(), REPLAY_RING_MB) << 20,
-            config.capture().snapLength());
-        final BlockHandoff handoff = new BlockHandoff(context.queueSize());
+        final int agentCount = context.flowAgents();
+        final PacketRing[] rings = new PacketRing[agentCount];
+        for (int i = 0; i < agentCount; i++)
+        {
+            rings[i] = new PacketRing(Math.min(config.capture().ringBufferMb(), REPLAY_RING_MB) << 20,
+                config.capture().snapLength());
+        }
+        final FlowDispatch dispatch = new FlowDispatch(rings);
+        final BlockHandoff handoff = new BlockHandoff(context.queueSize(), agentCount);
         final AgentLauncher agents = new AgentLauncher();
         // A flow agent owns one flow table and packet clock, so a fresh one per file makes each file its own
         // capture; the hand-off and inference agent stay, and inference ends after the last file's agent.
-        final Supplier<FlowAgent> newFlowAgent = () -> new FlowAgent(context, ring, handoff);
-        final AtomicReference<FlowAgent> flowAgentRef = new AtomicReference<>(newFlowAgent.get());
+        // Sharded (pipeline.flow-agents > 1): one agent per ring, each with its own counters and flow table.
+        for (int i = agentCounters.size(); i < agentCount; i++)
+        {
+            agentCounters.add(i == 0 ? counters : counters.forAnotherAgent());
+        }
+        final Supplier<FlowAgent[]> newFlowAgents = () ->
+        {
+            final FlowAgent[] created = new FlowAgent[agentCount];
+            for (int i = 0; i < agentCount; i++)
+            {
+                created[i] = new FlowAgent(context, agentCounters.get(i), rings[i], handoff);
+            }
+            return created;
+        };
+        final AtomicReference<FlowAgent[]> flowAgentRef = new AtomicReference<>(newFlowAgents.get());
         final AtomicBoolean lastFileRead = new AtomicBoolean();
-        final BooleanSupplier flowsFinished = () -> lastFileRead.get() &&
-            flowAgentRef.get().isFinished();
+        final BooleanSupplier flowsFinished = () -> lastFileRead.get() && allFinished(flowAgentRef.get());
 
         // Opening the journal loads Chronicle Queue (seconds of class loading and initialisation on a busy
         // machine); reading and flow accounting need no journal, so it opens beside them, like the model.
@@ -128,8 +148,8 @@ public final class ReplayPipeline
         });
         try
         {
-            final AtomicReference<AgentRunner> flowRunnerRef = new AtomicReference<>(
-                agents.start(flowAgentRef.get(), new BackoffIdleStrategy()));
+            final AtomicReference<AgentRunner[]> flowRunnerRef = new AtomicReference<>(
+                startAll(agents, flowAgentRef.get()));
             final AtomicReference<InferenceAgent> inferenceAgentRef = new AtomicReference<>();
             final CompletableFuture<Void> inferenceStarted = CompletableFuture.allOf(journalOpened, classifier)
                 .whenComplete((ignored, failure) ->
@@ -149,18 +169,19 @@ public final class ReplayPipeline
             try
             {
                 final IdleStrategy idle = new BackoffIdleStrategy();
+                final long[] times = new long[2]; // first and latest timestamp of the file being read
                 final PacketHandler handler = (linkType, buffer, offset, capturedLength, originalLength, ts) ->
                 {
                     counters.packetsReceived.incrementRelease();
                     idle.reset();
-                    while (!ring.offer(linkType, buffer, offset, capturedLength, originalLength, ts))
+                    final PacketRing ring = dispatch.ringFor(linkType, buffer, offset, capturedLength, originalLength);
+                    while (!ring.offer(linkType, buffer, offset, capturedLength, originalLength, ts, times[1]))
                     {
                         agents.throwIfFailed();
                         idle.idle();
                     }
                 };
                 final CaptureFileReader reader = new CaptureFileReader();
-                final long[] times = new long[2]; // first and latest timestamp of the file being read
                 final PacketHandler timed = (linkType, buffer, offset, capturedLength, originalLength, ts) ->
                 {
                     if (times[0] == Long.MIN_VALUE)
@@ -221,15 +242,15 @@ public final class ReplayPipeline
                     {
                         // End this file's capture: its agent finishes every open block. The next file's packets
                         // must not reach the ring before, or the finished agent would read them.
-                        endCapture(ring, flowAgentRef.get(), agents, idle);
-                        agents.close(flowRunnerRef.get());
-                        flowAgentRef.set(newFlowAgent.get());
-                        flowRunnerRef.set(agents.start(flowAgentRef.get(), new BackoffIdleStrategy()));
+                        endCapture(rings, flowAgentRef.get(), agents, idle);
+                        closeAll(agents, flowRunnerRef.get());
+                        flowAgentRef.set(newFlowAgents.get());
+                        flowRunnerRef.set(startAll(agents, flowAgentRef.get()));
                     }
                 }
                 lastFileRead.set(true);
                 PhaseLog.mark("read-done");
-                endCapture(ring, flowAgentRef.get(), agents, idle);
+                endCapture(rings, flowAgentRef.get(), agents, idle);
                 PhaseLog.mark("flow-done");
                 while (inferenceAgentRef.get() == null || !inferenceAgentRef.get().isFinished())
                 {
@@ -241,8 +262,11 @@ public final class ReplayPipeline
             }
             finally
             {
-                flowAgentRef.get().abort(); // no-op when it has finished; else it may be waiting on a full hand-off
-                agents.close(flowRunnerRef.get());
+                for (final FlowAgent agent : flowAgentRef.get())
+                {
+                    agent.abort(); // no-op when it has finished; else it may be waiting on a full hand-off
+                }
+                closeAll(agents, flowRunnerRef.get());
                 // A model still loading would start its runner after this; wait for the loader.
                 try
                 {
@@ -318,20 +342,64 @@ public final class ReplayPipeline
     }
 
     /** Offers the end of a capture and waits until the flow agent has finished every open block. */
-    private static void endCapture(final PacketRing ring, final FlowAgent flowAgent, final AgentLauncher agents,
-        final IdleStrategy idle)
+    private static void endCapture(final PacketRing[] rings, final FlowAgent[] flowAgents,
+        final AgentLauncher agents, final IdleStrategy idle)
     {
-        idle.reset();
-        while (!ring.offerEnd())
+        for (final PacketRing ring : rings)
+        {
+            idle.reset();
+            while (!ring.offerEnd())
+            {
+                agents.throwIfFailed();
+                idle.idle();
+            }
+        }
+        while (!allFinished(flowAgents))
         {
             agents.throwIfFailed();
             idle.idle();
         }
-        while (!flowAgent.isFinished())
+    }
+
+    private static boolean allFinished(final FlowAgent[] flowAgents)
+    {
+        for (final FlowAgent agent : flowAgents)
         {
-            agents.throwIfFailed();
-            idle.idle();
+            if (!agent.isFinished())
+            {
+                return false;
+            }
         }
+        return true;
+    }
+
+    private static AgentRunner[] startAll(final AgentLauncher agents, final FlowAgent[] flowAgents)
+    {
+        final AgentRunner[] runners = new AgentRunner[flowAgents.length];
+        for (int i = 0; i < flowAgents.length; i++)
+        {
+            runners[i] = agents.start(flowAgents[i], new BackoffIdleStrategy());
+        }
+        return runners;
+    }
+
+    private static void closeAll(final AgentLauncher agents, final AgentRunner[] runners)
+    {
+        for (final AgentRunner runner : runners)
+        {
+            agents.close(runner);
+        }
+    }
+
+    /** A counter summed over the flow agents' sets (the first set also holds the reader's and inference's). */
+    public long total(final java.util.function.ToLongFunction<SensorCounters> counter)
+    {
+        long sum = 0;
+        for (final SensorCounters set : agentCounters)
+        {
+            sum += counter.applyAsLong(set);
+        }
+        return sum;
     }
 
     private static Throwable unwrap(final Throwable failure)
@@ -350,7 +418,7 @@ public final class ReplayPipeline
             {
                 continue;
             }
-            final long count = counters.decodeResults[result.ordinal()].get();
+            final long count = total(c -> c.decodeResults[result.ordinal()].get());
             if (count > 0)
             {
                 (result.isMalformed() ? malformed : skipped).put(result.label(), count);
@@ -362,8 +430,8 @@ public final class ReplayPipeline
         {
             labels.put(names[i], inferenceAgent.labelCount(i));
         }
-        return new ReplaySummary(files, counters.packetsReceived.get(), counters.packetsDecoded.get(), malformed,
-            skipped, counters.flowTable.flowsCreated.get(), counters.blocksClassified.get(),
-            counters.blocksTooSmall.get(), counters.blocksDropped.get(), labels, seconds);
+        return new ReplaySummary(files, counters.packetsReceived.get(), total(c -> c.packetsDecoded.get()), malformed,
+            skipped, total(c -> c.flowTable.flowsCreated.get()), counters.blocksClassified.get(),
+            total(c -> c.blocksTooSmall.get()), total(c -> c.blocksDropped.get()), labels, seconds);
     }
 }

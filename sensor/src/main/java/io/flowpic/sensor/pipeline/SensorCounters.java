@@ -75,8 +75,14 @@ public final class SensorCounters
         finishLatency = new LatencyHistogram(manager, MetricCatalog.BLOCK_FINISH_LATENCY.name());
     }
 
+    /** Another set in the same counters area, for one more flow agent (same labels: read as sums). */
+    public SensorCounters forAnotherAgent()
+    {
+        return new SensorCounters(manager);
+    }
+
     public static SensorCounters standalone()
     {
-        return new SensorCounters(FlowTableCounters.standaloneCountersManager(256));
+        return new SensorCounters(FlowTableCounters.standaloneCountersManager(2048));
     }
 }
