@@ -1,5 +1,6 @@
 package io.flowpic.inference;
 
+import io.flowpic.flowtable.flow.FlowPicSpec;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -19,6 +20,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Metadata file {@value #FILE_NAME} beside the SavedModel files in a model directory.
@@ -68,8 +70,8 @@ public record ModelMetadata(int formatVersion, String modelId, List<String> labe
 
     public static final String FILE_NAME = "flowpic-model.json";
     public static final int FORMAT_VERSION = 1;
-    public static final Set<Integer> RESOLUTIONS = Set.of(32, 64, 1500);
-    public static final Set<Integer> BLOCK_SECONDS = Set.of(15, 60);
+    public static final Set<Integer> RESOLUTIONS = FlowPicSpec.MODEL_RESOLUTIONS;
+    public static final Set<Integer> BLOCK_SECONDS = FlowPicSpec.MODEL_BLOCK_SECONDS;
     public static final Set<String> NORMALIZATIONS = Set.of("none", "log1p", "max");
 
     private static final List<String> FIELDS = List.of("formatVersion", "modelId", "labels", "resolution",
@@ -156,13 +158,14 @@ public record ModelMetadata(int formatVersion, String modelId, List<String> labe
             }
         }
         if (!RESOLUTIONS.contains(resolution)) {
-            return "field 'resolution': " + resolution + " is not one of 32, 64, 1500";
+            return "field 'resolution': " + resolution + " is not one of " + new TreeSet<>(RESOLUTIONS);
         }
         if (!BLOCK_SECONDS.contains(blockSeconds)) {
-            return "field 'blockSeconds': " + blockSeconds + " is not one of 15, 60";
+            return "field 'blockSeconds': " + blockSeconds + " is not one of " + new TreeSet<>(BLOCK_SECONDS);
         }
-        if (maxPacketSize < 1 || maxPacketSize > 65535) {
-            return "field 'maxPacketSize': " + maxPacketSize + " is not in 1..65535";
+        if (maxPacketSize < FlowPicSpec.MIN_MAX_PACKET_SIZE || maxPacketSize > FlowPicSpec.MAX_MAX_PACKET_SIZE) {
+            return "field 'maxPacketSize': " + maxPacketSize + " is not in " + FlowPicSpec.MIN_MAX_PACKET_SIZE + ".."
+                    + FlowPicSpec.MAX_MAX_PACKET_SIZE;
         }
         if (normalization == null || !NORMALIZATIONS.contains(normalization)) {
             return "field 'normalization': " + (normalization == null ? "missing" : "unknown value '" + normalization + "'")

@@ -1,5 +1,6 @@
 package io.flowpic.flowtable.flow;
 
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -13,6 +14,20 @@ public final class FlowPicSpec
     public static final int DEFAULT_BLOCK_SECONDS = 15;
     public static final int DEFAULT_MAX_PACKET_SIZE = 1500;
     public static final int DEFAULT_MIN_PACKETS = 10;
+
+    /*
+     * The one list of the shapes a model may have, so the model metadata check, the config validator and the
+     * command-line options accept the same ones. The constructor accepts any resolution in 2..1500 (small pictures
+     * for tests and tools), but the sensor only classifies these.
+     */
+    /** Resolutions a model may have. */
+    public static final Set<Integer> MODEL_RESOLUTIONS = Set.of(32, 64, 1500);
+    /** Block lengths a model may have, in seconds. */
+    public static final Set<Integer> MODEL_BLOCK_SECONDS = Set.of(15, 60);
+    /** Smallest top of the size axis: an IP header and a little payload. */
+    public static final int MIN_MAX_PACKET_SIZE = 64;
+    /** Largest top of the size axis: the largest IPv6 packet without jumbograms (payload 65,535 + 40 header). */
+    public static final int MAX_MAX_PACKET_SIZE = 65535 + 40;
 
     private final int resolution;
     private final int blockSeconds;
@@ -30,9 +45,10 @@ public final class FlowPicSpec
         {
             throw new IllegalArgumentException("block seconds must be in 1..3600: " + blockSeconds);
         }
-        if (maxPacketSize < 1 || maxPacketSize > 65535 + 40)
+        if (maxPacketSize < MIN_MAX_PACKET_SIZE || maxPacketSize > MAX_MAX_PACKET_SIZE)
         {
-            throw new IllegalArgumentException("max packet size must be in 1..65575: " + maxPacketSize);
+            throw new IllegalArgumentException("max packet size must be in " + MIN_MAX_PACKET_SIZE + ".." +
+                MAX_MAX_PACKET_SIZE + ": " + maxPacketSize);
         }
         if (minPackets < 1)
         {

@@ -23,9 +23,10 @@ import java.nio.ByteBuffer;
  * reduction of its high 32 bits, and probes wrap at the end of the slab by a compare, not a mask.
  * <p>
  * Blocks are aligned to each flow's first packet and do not overlap. A block finishes when the
- * clock passes its end (any packet or a sweep can move the clock), when its flow goes idle, or at
- * {@link #flushAll()}; the same-flow case is also decided on arrival, so results do not depend on
- * when a sweep runs. A packet whose window already finished is counted as late and not binned, so no
+ * clock passes its end, when its flow goes idle, or at {@link #flushAll()}: on its flow's next packet, or
+ * by {@link #expire(long)}, which finds the flows due through a deadline index (a timing wheel threaded
+ * through the slots) at a cost proportional to the flows due, not to the table. The same-flow case is also
+ * decided on arrival, so results do not depend on when expiry runs. A packet whose window already finished is counted as late and not binned, so no
  * window of a flow is finished twice, whenever the sweep ran.
  */
 public final class FlowTable
@@ -46,7 +47,31 @@ public final class FlowTable
     private static final int TAIL_CHUNK = 80;
     /** Cells held in the chain; fewer than the block's packets only when the cell pool ran out. */
     private static final int RECORDED = 84;
-    private static final int SLOT_LENGTH = 96;
+    /**
+     * Deadline index (see {@link #expire(long)}): the time the flow is filed under (its next due time, never
+     * before the index's cursor; {@link Long#MAX_VALUE} = not filed, {@link #PENDING} = taken out by the expiry
+     * now running) and its neighbours in the spoke's list (slot indexes, {@link #NONE} at the ends).
+     */
+    private static final int DUE = 88;
+    private static final int NEXT = 96;
+    private static final int PREV = 100;
+    private static final int SLOT_LENGTH = 104;
+    private static final int NONE = -1;
+    private static final long PENDING = Long.MIN_VALUE;
+    /**
+     * The deadline index is a hashed timing wheel threaded through the slots: 2^TICK_SHIFT ns (8.4 ms) a tick,
+     * SPOKES ticks a turn (137 s, more than a block plus the default idle timeout, so most flows are visited
+     * once, when due). A doubly linked list per spoke, links in the slots: filing, unfiling and moving a flow
+     * are O(1) and allocate nothing. (Agrona's DeadlineTimerWheel gives every spoke the same capacity, grown
+     * for the busiest one, and flows created in the same tick share their idle deadline: millions of flows
+     * would make it spokes x busiest-spoke longs, and its timer ids would need a map kept up to date as slots
+     * move; so the index lives in the slots instead.)
+     */
+    static final int TICK_SHIFT = 23;
+    /** The deadline index's tick: a due block is finished at most this long after its due time. */
+    public static final long TICK_NANOS = 1L << TICK_SHIFT;
+    static final int SPOKES = 1 << 14;
+    private static final int SPOKE_MASK = SPOKES - 1;
     private static final int USED = 1;
 
     private final FlowPicSpec spec;
@@ -54,7 +79,7 @@ public final class FlowTable
     private final long idleTimeoutNanos;
     /** Slots the table starts with; {@link #reserve(int)} doubles it as flows arrive, up to what max flows needs. */
     static final int INITIAL_SLOTS = 1024;
-    /** Keeps the slab within one UnsafeBuffer (int-indexed): 16,000,000 slots of 96 bytes. */
+    /** Keeps the slab within one UnsafeBuffer (int-indexed): 16,000,000 slots of 104 bytes. */
     public static final int MAX_FLOWS = 12_000_000;
 
     private final int maxSlotCount;
@@ -69,6 +94,11 @@ public final class FlowTable
     private final FlowPicBlock block = new FlowPicBlock();
     private int size;
     private long clockNanos = Long.MIN_VALUE;
+    private final int[] spokeHeads = new int[SPOKES];
+    /** The tick up to which due flows were finished; Long.MIN_VALUE before the first expiry. */
+    private long cursorTick = Long.MIN_VALUE;
+    /** Flows taken out of the spoke being expired, linked like a spoke so slot moves keep them right. */
+    private int pendingHead = NONE;
 
     public FlowTable(
         final FlowPicSpec spec,
@@ -98,6 +128,7 @@ public final class FlowTable
         maxSlotCount = maxSlotCount(maxFlows);
         allocateSlots(Math.min(INITIAL_SLOTS, maxSlotCount));
         cellPool = new PacketCellPool(maxOpenPackets);
+        java.util.Arrays.fill(spokeHeads, NONE);
     }
 
     /** The final slot count for {@code maxFlows}: ceil(4/3 * maxFlows), at least 2. */
@@ -180,9 +211,19 @@ public final class FlowTable
             slots.putBytes(index * SLOT_LENGTH, old, from, SLOT_LENGTH);
         }
         BufferUtil.free(oldMemory);
+        // Links are slot indexes: file every flow again under the time it was filed under.
+        java.util.Arrays.fill(spokeHeads, NONE);
+        for (int index = 0; index < slotCount; index++)
+        {
+            final int offset = index * SLOT_LENGTH;
+            if (slots.getInt(offset + META) != 0 && slots.getLong(offset + DUE) != Long.MAX_VALUE)
+            {
+                link(index, slots.getLong(offset + DUE));
+            }
+        }
     }
 
-    /** Slots a sweep visits: the cost of one {@link #expire(long)}. */
+    /** Slots the table has now (it grows towards what max flows needs). */
     public int slotCount()
     {
         return slotCount;
@@ -228,6 +269,15 @@ public final class FlowTable
     public long maxReservedBytes()
     {
         return (long)maxSlotCount * SLOT_LENGTH + cellPool.maxBytes();
+    }
+
+    /**
+     * When {@link #expire(long)} next has something to do after a call at {@code nowNanos}: the start of the next
+     * tick of the deadline index. Calling it sooner only re-visits the current tick's flows.
+     */
+    public static long nextExpiryNanos(final long nowNanos)
+    {
+        return ((nowNanos >> TICK_SHIFT) + 1) << TICK_SHIFT;
     }
 
     /** Latest packet time seen (the packet clock). */
@@ -282,6 +332,7 @@ public final class FlowTable
                 slots.putLong(offset + DST_LO, dstLo);
                 slots.putInt(offset + PORTS, ports);
                 slots.putInt(offset + META, meta);
+                slots.putLong(offset + DUE, Long.MAX_VALUE); // filed when its first block opens, in addPacket
                 startFlow(offset, timestampNanos);
                 size++;
                 counters.flowsActive.setRelease(size);
@@ -313,7 +364,7 @@ public final class FlowTable
                 index = 0;
             }
         }
-        addPacket(offset, ipLength, timestampNanos);
+        addPacket(index, offset, ipLength, timestampNanos);
     }
 
     private void startFlow(final int offset, final long timestampNanos)
@@ -329,7 +380,7 @@ public final class FlowTable
         counters.flowsCreated.incrementRelease();
     }
 
-    private void addPacket(final int offset, final int ipLength, final long timestampNanos)
+    private void addPacket(final int index, final int offset, final int ipLength, final long timestampNanos)
     {
         final long blockNanos = spec.blockNanos();
         int packets = slots.getInt(offset + BLOCK_PACKETS);
@@ -354,6 +405,20 @@ public final class FlowTable
             final long sinceFirst = timestampNanos - first;
             blockStart = sinceFirst <= 0 ? first : first + (sinceFirst / blockNanos) * blockNanos;
             slots.putLong(offset + BLOCK_START, blockStart);
+            // A block opens: the flow is due at the block's end or, if sooner, when it would go idle after this
+            // packet; maybe before the time it is filed under (a later idle deadline, or a new flow's not yet
+            // filed). Due times that move later (every packet moves the idle one) are left to the expiry to
+            // re-file, so the index costs nothing on most packets.
+            final long due = Math.min(blockStart + blockNanos, timestampNanos + idleTimeoutNanos + 1);
+            final long filed = slots.getLong(offset + DUE);
+            if (due < filed)
+            {
+                if (filed != Long.MAX_VALUE)
+                {
+                    unlink(index);
+                }
+                file(index, due);
+            }
         }
         if (timestampNanos > slots.getLong(offset + LAST_SEEN))
         {
@@ -439,8 +504,13 @@ public final class FlowTable
 
     /**
      * Moves the clock to {@code nowNanos} (never backwards) and finishes every block whose window has
-     * passed and every flow idle for longer than the idle timeout. Live capture calls this from a
-     * wall-clock timer, offline replay from the packet clock.
+     * passed and every flow idle for longer than the idle timeout. Live capture calls this from the wall
+     * clock, offline replay from the packet clock.
+     * <p>
+     * Cost: the spokes of the ticks since the last call (at most one turn) and the flows filed in them, i.e.
+     * the flows due (a flow is filed under its earliest due time: its open block's end, else its idle
+     * deadline), plus the few filed a turn or more ahead; not the table. A flow whose due time moved later (a
+     * packet since) is filed again under the new one.
      *
      * @return number of blocks finished or flows closed.
      */
@@ -450,34 +520,157 @@ public final class FlowTable
         {
             clockNanos = nowNanos;
         }
-        final long now = clockNanos;
+        // Due at nowNanos, not at the table's own clock: the caller decides the time (sharded replay agents get the
+        // same times, whatever packets each has seen).
+        final long now = nowNanos;
+        final long nowTick = now >> TICK_SHIFT;
+        long tick = cursorTick == Long.MIN_VALUE || nowTick - cursorTick >= SPOKES ? nowTick - (SPOKES - 1) : cursorTick;
+        if (nowTick < tick)
+        {
+            return 0;
+        }
+        int work = 0;
+        for (; tick <= nowTick; tick++)
+        {
+            work += expireSpoke((int)(tick & SPOKE_MASK), now);
+        }
+        cursorTick = nowTick;
+        return work;
+    }
+
+    /** Finishes what is due in one spoke; files the rest again (due later in this tick, or in a later turn). */
+    private int expireSpoke(final int spoke, final long now)
+    {
+        int head = spokeHeads[spoke];
+        if (head == NONE)
+        {
+            return 0;
+        }
+        // Take the whole list out first: finishing a flow may move others (backward-shift deletion), and the
+        // links, kept right on every move, then still say what is left to visit.
+        spokeHeads[spoke] = NONE;
+        pendingHead = head;
+        for (int index = head; index != NONE; index = slots.getInt(index * SLOT_LENGTH + NEXT))
+        {
+            slots.putLong(index * SLOT_LENGTH + DUE, PENDING);
+        }
         final long blockNanos = spec.blockNanos();
         int work = 0;
-        int index = 0;
-        while (index < slotCount)
+        while ((head = pendingHead) != NONE)
         {
-            final int offset = index * SLOT_LENGTH;
-            if (slots.getInt(offset + META) == 0)
-            {
-                index++;
-                continue;
-            }
+            unlink(head);
+            final int offset = head * SLOT_LENGTH;
             if (now - slots.getLong(offset + LAST_SEEN) > idleTimeoutNanos)
             {
                 finishBlock(offset);
                 counters.flowsClosedIdle.incrementRelease();
-                remove(index);
+                remove(head);
                 work++;
-                continue; // backward shift may have moved an unvisited flow into this index
+                continue;
             }
             if (slots.getInt(offset + BLOCK_PACKETS) > 0 && now >= slots.getLong(offset + BLOCK_START) + blockNanos)
             {
                 finishBlock(offset);
                 work++;
             }
-            index++;
+            file(head, dueNanos(offset));
         }
         return work;
+    }
+
+    /** The flow's earliest due time: its open block's end, else the first instant it counts as idle. */
+    private long dueNanos(final int offset)
+    {
+        final long idleDue = slots.getLong(offset + LAST_SEEN) + idleTimeoutNanos + 1;
+        if (slots.getInt(offset + BLOCK_PACKETS) > 0)
+        {
+            return Math.min(idleDue, slots.getLong(offset + BLOCK_START) + spec.blockNanos());
+        }
+        return idleDue;
+    }
+
+    /** Files a flow under {@code dueNanos}, or under the cursor's tick if that is earlier (so it is not skipped). */
+    private void file(final int index, final long dueNanos)
+    {
+        long key = dueNanos;
+        if (cursorTick != Long.MIN_VALUE && (key >> TICK_SHIFT) < cursorTick)
+        {
+            key = cursorTick << TICK_SHIFT;
+        }
+        link(index, key);
+    }
+
+    private void link(final int index, final long key)
+    {
+        final int offset = index * SLOT_LENGTH;
+        final int spoke = (int)((key >> TICK_SHIFT) & SPOKE_MASK);
+        final int head = spokeHeads[spoke];
+        slots.putLong(offset + DUE, key);
+        slots.putInt(offset + PREV, NONE);
+        slots.putInt(offset + NEXT, head);
+        if (head != NONE)
+        {
+            slots.putInt(head * SLOT_LENGTH + PREV, index);
+        }
+        spokeHeads[spoke] = index;
+    }
+
+    /** Takes a filed (or pending) flow out of its list; it is then not filed. */
+    private void unlink(final int index)
+    {
+        final int offset = index * SLOT_LENGTH;
+        final int prev = slots.getInt(offset + PREV);
+        final int next = slots.getInt(offset + NEXT);
+        if (prev != NONE)
+        {
+            slots.putInt(prev * SLOT_LENGTH + NEXT, next);
+        }
+        else
+        {
+            setHead(slots.getLong(offset + DUE), next);
+        }
+        if (next != NONE)
+        {
+            slots.putInt(next * SLOT_LENGTH + PREV, prev);
+        }
+        slots.putLong(offset + DUE, Long.MAX_VALUE);
+    }
+
+    private void setHead(final long key, final int index)
+    {
+        if (key == PENDING)
+        {
+            pendingHead = index;
+        }
+        else
+        {
+            spokeHeads[(int)((key >> TICK_SHIFT) & SPOKE_MASK)] = index;
+        }
+    }
+
+    /** A flow's slot was copied from {@code from} to {@code to}: its neighbours (or its list's head) follow it. */
+    private void moved(final int to)
+    {
+        final int offset = to * SLOT_LENGTH;
+        final long key = slots.getLong(offset + DUE);
+        if (key == Long.MAX_VALUE)
+        {
+            return;
+        }
+        final int prev = slots.getInt(offset + PREV);
+        final int next = slots.getInt(offset + NEXT);
+        if (prev != NONE)
+        {
+            slots.putInt(prev * SLOT_LENGTH + NEXT, to);
+        }
+        else
+        {
+            setHead(key, to);
+        }
+        if (next != NONE)
+        {
+            slots.putInt(next * SLOT_LENGTH + PREV, to);
+        }
     }
 
     /** Finishes every open block and forgets every flow: end of input or shutdown. */
@@ -492,6 +685,9 @@ public final class FlowTable
             }
         }
         slots.setMemory(0, slotCount * SLOT_LENGTH, (byte)0);
+        java.util.Arrays.fill(spokeHeads, NONE);
+        pendingHead = NONE;
+        cursorTick = Long.MIN_VALUE;
         size = 0;
         counters.flowsActive.setRelease(0);
         // Everything is finished: a later packet may start a new time axis, even an earlier one.
@@ -530,6 +726,7 @@ public final class FlowTable
             if (fromHome >= fromHole)
             {
                 slots.putBytes(hole * SLOT_LENGTH, slots, offset, SLOT_LENGTH);
+                moved(hole);
                 hole = index;
             }
             if (++index == count)

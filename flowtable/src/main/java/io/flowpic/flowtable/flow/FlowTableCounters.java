@@ -5,6 +5,7 @@ import org.agrona.concurrent.status.AtomicCounter;
 import org.agrona.concurrent.status.CountersManager;
 
 import java.nio.ByteBuffer;
+import java.util.function.UnaryOperator;
 
 /**
  * The flow table's counters. Agrona counters so another thread (metrics) or process can read them
@@ -35,14 +36,20 @@ public final class FlowTableCounters
 
     public FlowTableCounters(final CountersManager counters)
     {
-        flowsCreated = counters.newCounter("flows_created");
-        flowsActive = counters.newCounter("flows_active");
-        packetsRejectedTableFull = counters.newCounter("packets_rejected_table_full");
-        flowsClosedIdle = counters.newCounter("flows_closed_idle");
-        packetsOutOfOrder = counters.newCounter("packets_out_of_order");
-        cellsDroppedPoolFull = counters.newCounter("cells_dropped_pool_full");
-        packetsLate = counters.newCounter("packets_late");
-        packetsOversize = counters.newCounter("packets_oversize");
+        this(counters, UnaryOperator.identity());
+    }
+
+    /** @param label each counter's label from its key ({@code flows_created}, ...): the owner's naming. */
+    public FlowTableCounters(final CountersManager counters, final UnaryOperator<String> label)
+    {
+        flowsCreated = counters.newCounter(label.apply("flows_created"));
+        flowsActive = counters.newCounter(label.apply("flows_active"));
+        packetsRejectedTableFull = counters.newCounter(label.apply("packets_rejected_table_full"));
+        flowsClosedIdle = counters.newCounter(label.apply("flows_closed_idle"));
+        packetsOutOfOrder = counters.newCounter(label.apply("packets_out_of_order"));
+        cellsDroppedPoolFull = counters.newCounter(label.apply("cells_dropped_pool_full"));
+        packetsLate = counters.newCounter(label.apply("packets_late"));
+        packetsOversize = counters.newCounter(label.apply("packets_oversize"));
     }
 
     /** A private counters area, for tools and tests that run a flow table outside the sensor. */

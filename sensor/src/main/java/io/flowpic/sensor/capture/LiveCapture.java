@@ -1,7 +1,7 @@
 package io.flowpic.sensor.capture;
 
 import io.flowpic.sensor.config.SensorConfig;
-import io.flowpic.sensor.pipeline.PacketRing;
+import io.flowpic.sensor.pipeline.FlowDispatch;
 import io.flowpic.sensor.pipeline.SensorCounters;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.pcap4j.core.BpfProgram;
@@ -23,7 +23,7 @@ import java.sql.Timestamp;
 public final class LiveCapture implements RawPacketListener, AutoCloseable
 {
     private final PcapHandle handle;
-    private final PacketRing ring;
+    private final FlowDispatch rings;
     private final SensorCounters counters;
     private final int linkType;
     private final UnsafeBuffer packetView = new UnsafeBuffer(new byte[0]);
@@ -35,23 +35,23 @@ public final class LiveCapture implements RawPacketListener, AutoCloseable
     private LiveCapture(
         final PcapHandle handle,
         final boolean nanosecondTimestamps,
-        final PacketRing ring,
+        final FlowDispatch rings,
         final SensorCounters counters)
     {
         this.handle = handle;
         this.nanosecondTimestamps = nanosecondTimestamps;
-        this.ring = ring;
+        this.rings = rings;
         this.counters = counters;
         linkType = handle.getDlt().value();
     }
 
     /** Opens and configures the handle; every failure names the interface and the setting. */
     public static LiveCapture open(
-        final String interfaceName, final SensorConfig.Capture config, final PacketRing ring,
+        final String interfaceName, final SensorConfig.Capture config, final FlowDispatch rings,
         final SensorCounters counters) throws IOException
     {
         final Opened opened = openHandle(interfaceName, config);
-        return new LiveCapture(opened.handle, opened.nanos, ring, counters);
+        return new LiveCapture(opened.handle, opened.nanos, rings, counters);
     }
 
     /**
@@ -200,7 +200,10 @@ public final class LiveCapture implements RawPacketListener, AutoCloseable
         final long nanos = Math.floorDiv(ts.getTime(), 1000L) * 1_000_000_000L + ts.getNanos();
         final Integer original = handle.getOriginalLength();
         packetView.wrap(packet);
-        if (!ring.offer(linkType, packetView, 0, packet.length, original != null ? original : packet.length, nanos))
+        final int wireLength = original != null ? original : packet.length;
+        // Sharded flow agents: the ring of the agent owning this packet's flow.
+        if (!rings.ringFor(linkType, packetView, 0, packet.length, wireLength)
+            .offer(linkType, packetView, 0, packet.length, wireLength, nanos))
         {
             counters.packetsRingDropped.incrementRelease();
         }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.flowpic.inference.FlowPicClassifier;
 import io.flowpic.inference.ModelException;
 import io.flowpic.sensor.config.SensorConfig;
+import io.flowpic.sensor.pipeline.AgentLauncher;
 import io.flowpic.sensor.pipeline.CaptureTimes;
 import io.flowpic.sensor.pipeline.ModelLocator;
 import io.flowpic.sensor.pipeline.PhaseLog;
@@ -133,7 +134,7 @@ final class ReplayCommand implements Callable<Integer>
             pipeline = new ReplayPipeline(sensorConfig, model, err).continuous(continuous);
             result = pipeline.run(files);
         }
-        catch (final ReplayPipeline.PipelineStoppedException ex)
+        catch (final AgentLauncher.PipelineStoppedException ex)
         {
             err.println("flowpic: " + (ex.getCause() instanceof ModelException ? ex.getCause().getMessage() :
                 ex.getMessage()));

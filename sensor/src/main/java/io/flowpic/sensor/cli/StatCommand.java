@@ -1,5 +1,6 @@
 package io.flowpic.sensor.cli;
 
+import io.flowpic.sensor.metrics.PrometheusFormatter;
 import io.flowpic.sensor.pipeline.CountersFile;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -45,7 +46,12 @@ final class StatCommand implements Callable<Integer>
                 final boolean alive = ProcessHandle.of(file.pid()).map(ProcessHandle::isAlive).orElse(false);
                 out.printf("flowpic pid %d (%s), started %s%n", file.pid(), alive ? "running" : "not running",
                     Instant.ofEpochMilli(file.startMillis()));
-                file.reader().forEach((value, id, label) -> out.printf("%-40s %,20d%n", label, value));
+                // The /metrics sample names and values (summed over flow agents), from the same table.
+                for (final String line : new PrometheusFormatter(file.reader(), null).samples().split("\n"))
+                {
+                    final int space = line.lastIndexOf(' ');
+                    out.printf("%-60s %20s%n", line.substring(0, space), line.substring(space + 1));
+                }
                 out.flush();
                 if (watchSeconds > 0)
                 {

@@ -1,15 +1,20 @@
 package io.flowpic.sensor.config;
 
+import io.flowpic.flowtable.flow.FlowPicSpec;
 import io.flowpic.sensor.export.ExportUri;
 import io.flowpic.sensor.export.kafka.KafkaOptions;
 
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.TreeSet;
 
 /** Range checks that the YAML binding cannot express; each failure names the file and the key. */
 final class ConfigValidator
 {
+    /** Each flow agent has its own set of counters in the counters file (CountersFile holds 2,048). */
+    static final int MAX_FLOW_AGENTS = 16;
+
     private final String file;
 
     ConfigValidator(final String file)
@@ -35,18 +40,27 @@ final class ConfigValidator
         range("flow-table.max-open-packets", config.flowTable().maxOpenPackets(), 1000, 1 << 30);
 
         final SensorConfig.FlowPic flowpic = config.flowpic();
-        if (flowpic.resolution() != 32 && flowpic.resolution() != 64 && flowpic.resolution() != 1500)
+        // The shapes a model may have (FlowPicSpec holds the one list): any other could never match the model.
+        if (!FlowPicSpec.MODEL_RESOLUTIONS.contains(flowpic.resolution()))
         {
-            fail("flowpic.resolution", flowpic.resolution(), "must be 32, 64 or 1500");
+            fail("flowpic.resolution", flowpic.resolution(), "must be one of " +
+                new TreeSet<>(FlowPicSpec.MODEL_RESOLUTIONS));
         }
-        range("flowpic.block-seconds", flowpic.blockSeconds(), 1, 3600);
-        range("flowpic.max-packet-size", flowpic.maxPacketSize(), 64, 65575);
+        if (!FlowPicSpec.MODEL_BLOCK_SECONDS.contains(flowpic.blockSeconds()))
+        {
+            fail("flowpic.block-seconds", flowpic.blockSeconds(), "must be one of " +
+                new TreeSet<>(FlowPicSpec.MODEL_BLOCK_SECONDS));
+        }
+        range("flowpic.max-packet-size", flowpic.maxPacketSize(), FlowPicSpec.MIN_MAX_PACKET_SIZE,
+            FlowPicSpec.MAX_MAX_PACKET_SIZE);
         range("flowpic.min-packets", flowpic.minPackets(), 1, 1_000_000);
         if (!(flowpic.minConfidence() >= 0 && flowpic.minConfidence() <= 1))
         {
             fail("flowpic.min-confidence", flowpic.minConfidence(),
                 "must be 0 (off) or a score in (0, 1]: blocks whose top score is below it are labelled unknown");
         }
+
+        range("pipeline.flow-agents", config.pipeline().flowAgents(), 1, MAX_FLOW_AGENTS);
 
         notBlank("model.path", config.model().path());
 

@@ -15,8 +15,14 @@ public record SensorConfig(
     Inference inference,
     Journal journal,
     Metrics metrics,
-    List<Export> export)
+    List<Export> export,
+    Pipeline pipeline)
 {
+    /** How the packet path is spread over threads. */
+    public record Pipeline(int flowAgents)
+    {
+    }
+
     public record Capture(
         @JsonProperty("interface") String iface,
         int snapLength,
@@ -140,31 +146,31 @@ public record SensorConfig(
 
     public SensorConfig withModelPath(final String path)
     {
-        return new SensorConfig(capture, flowTable, flowpic, new Model(path), inference, journal, metrics, export);
+        return new SensorConfig(capture, flowTable, flowpic, new Model(path), inference, journal, metrics, export, pipeline);
     }
 
     public SensorConfig withExport(final List<Export> newExport)
     {
-        return new SensorConfig(capture, flowTable, flowpic, model, inference, journal, metrics, newExport);
+        return new SensorConfig(capture, flowTable, flowpic, model, inference, journal, metrics, newExport, pipeline);
     }
 
     public SensorConfig withMinConfidence(final double threshold)
     {
         return new SensorConfig(capture, flowTable, new FlowPic(flowpic.resolution(), flowpic.blockSeconds(),
-            flowpic.maxPacketSize(), flowpic.minPackets(), threshold), model, inference, journal, metrics, export);
+            flowpic.maxPacketSize(), flowpic.minPackets(), threshold), model, inference, journal, metrics, export, pipeline);
     }
 
     public SensorConfig withJournalPath(final String path)
     {
         return new SensorConfig(capture, flowTable, flowpic, model,
             inference, new Journal(path, journal.rollCycle(), journal.retentionHours(), journal.minFreeMb()), metrics,
-            export);
+            export, pipeline);
     }
 
     public SensorConfig withInterface(final String iface)
     {
         return new SensorConfig(new Capture(iface, capture.snapLength(), capture.promiscuous(),
             capture.bufferSizeMb(), capture.filter(), capture.nanosecondTimestamps(), capture.ringBufferMb()),
-            flowTable, flowpic, model, inference, journal, metrics, export);
+            flowTable, flowpic, model, inference, journal, metrics, export, pipeline);
     }
 }

@@ -13,25 +13,25 @@ import io.flowpic.sensor.journal.JournalHousekeeping;
 import io.flowpic.sensor.journal.JournalWriter;
 import io.flowpic.sensor.metrics.MetricsServer;
 import io.flowpic.sensor.metrics.PrometheusFormatter;
+import io.flowpic.sensor.pipeline.AgentLauncher;
 import io.flowpic.sensor.pipeline.BlockHandoff;
 import io.flowpic.sensor.pipeline.CountersFile;
 import io.flowpic.sensor.pipeline.FlowAgent;
+import io.flowpic.sensor.pipeline.FlowDispatch;
 import io.flowpic.sensor.pipeline.InferenceAgent;
 import io.flowpic.sensor.pipeline.ModelLocator;
 import io.flowpic.sensor.pipeline.PacketRing;
+import io.flowpic.sensor.pipeline.PipelineContext;
 import io.flowpic.sensor.pipeline.SensorCounters;
 import net.openhft.chronicle.queue.RollCycles;
-import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.SleepingMillisIdleStrategy;
-import org.agrona.concurrent.SystemEpochNanoClock;
 
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The live sensor: pcap4j capture thread → ring → flow agent (wall-clock expiry) → bounded
@@ -49,7 +49,7 @@ public final class LiveSensor implements AutoCloseable
     private final PrintWriter log;
     private final CountersFile countersFile;
     private final SensorCounters counters;
-    private final AtomicReference<Throwable> agentError = new AtomicReference<>();
+    private final AgentLauncher agents = new AgentLauncher();
     private final AtomicBoolean reloading = new AtomicBoolean();
     private final String interfaceName;
     private final String interfaceReason;
@@ -57,11 +57,8 @@ public final class LiveSensor implements AutoCloseable
     private final JournalWriter journal;
     private final JournalHousekeeping journalHousekeeping;
     private final LiveCapture capture;
-    private final FlowAgent flowAgent;
+    private final FlowAgent[] flowAgents;
     private final InferenceAgent inferenceAgent;
-    private final AgentRunner flowRunner;
-    private final AgentRunner inferenceRunner;
-    private final AgentRunner housekeepingRunner;
     private final Exporters exporters;
     private MetricsServer metrics;
     private boolean started;
@@ -97,18 +94,37 @@ public final class LiveSensor implements AutoCloseable
             housekeeping = new JournalHousekeeping(journalWriter, (long)config.journal().minFreeMb() << 20,
                 config.journal().retentionHours());
             // Counters live in a file beside the journal so `flowpic stat` can read them from outside.
-            createdCounters = CountersFile.create(Path.of(config.journal().path(), CountersFile.FILE_NAME), 256);
+            createdCounters = CountersFile.create(Path.of(config.journal().path(), CountersFile.FILE_NAME), 2048);
             counters = new SensorCounters(createdCounters.manager());
-            final PacketRing ring = new PacketRing(config.capture().ringBufferMb() << 20, config.capture().snapLength());
-            liveCapture = LiveCapture.open(interfaceName, config.capture(), ring, counters);
-            final BlockHandoff handoff = new BlockHandoff(config.inference().queueSize());
-            final SystemEpochNanoClock clock = new SystemEpochNanoClock();
-            flowAgent = new FlowAgent(ring, config.flowpic().spec(), config.flowTable().maxFlows(),
-                TimeUnit.SECONDS.toNanos(config.flowTable().idleTimeoutSeconds()), config.flowTable().maxOpenPackets(),
-                handoff, counters, clock, false, new BackoffIdleStrategy());
-            inferenceAgent = new InferenceAgent(firstModel, handoff, journalWriter, counters,
-                config.inference().batchSize(), TimeUnit.MILLISECONDS.toNanos(config.inference().maxWaitMs()), false,
-                flowAgent::isFinished, clock);
+            final int agentCount = config.pipeline().flowAgents();
+            final PacketRing[] rings = new PacketRing[agentCount];
+            for (int i = 0; i < agentCount; i++)
+            {
+                rings[i] = new PacketRing(config.capture().ringBufferMb() << 20, config.capture().snapLength());
+            }
+            liveCapture = LiveCapture.open(interfaceName, config.capture(), new FlowDispatch(rings), counters);
+            final PipelineContext context = PipelineContext.of(config, PipelineContext.Mode.LIVE).counters(counters)
+                .conclude();
+            final BlockHandoff handoff = new BlockHandoff(context.queueSize(), agentCount);
+            // Sharded: each flow agent owns a ring, a flow table and a set of counters (read as sums).
+            final FlowAgent[] created = new FlowAgent[agentCount];
+            for (int i = 0; i < agentCount; i++)
+            {
+                created[i] = new FlowAgent(context, i == 0 ? counters : counters.forAnotherAgent(), rings[i],
+                    handoff);
+            }
+            flowAgents = created;
+            inferenceAgent = new InferenceAgent(context, firstModel, handoff, journalWriter, () ->
+            {
+                for (final FlowAgent agent : created)
+                {
+                    if (!agent.isFinished())
+                    {
+                        return false;
+                    }
+                }
+                return true;
+            });
             inferenceAgent.minConfidence(config.flowpic().minConfidence());
         }
         catch (final IOException | RuntimeException ex)
@@ -133,13 +149,6 @@ public final class LiveSensor implements AutoCloseable
         journalHousekeeping = housekeeping;
         exporters = new Exporters(Path.of(config.journal().path()), counters.manager, log);
         capture = liveCapture;
-        flowRunner = new AgentRunner(new BackoffIdleStrategy(1, 10, 1000, 1_000_000), agentError::set, null,
-            flowAgent);
-        // A quiet network leaves inference idle most of the time; a millisecond sleep is plenty.
-        inferenceRunner = new AgentRunner(new SleepingMillisIdleStrategy(1), agentError::set, null, inferenceAgent);
-        // Checks are a second apart at the finest; sleeping 100 ms between duty cycles costs nothing.
-        housekeepingRunner = new AgentRunner(new SleepingMillisIdleStrategy(100), agentError::set, null,
-            journalHousekeeping);
     }
 
     /** Opens everything (model, journal, capture handle) and starts the threads. */
@@ -153,8 +162,7 @@ public final class LiveSensor implements AutoCloseable
             if (config.metrics().enabled())
             {
                 sensor.metrics = MetricsServer.start(config.metrics().bind(), config.metrics().port(),
-                    new PrometheusFormatter(sensor.counters, sensor::modelId,
-                        () -> (int)sensor.counters.flowTable.flowsActive.get(), sensor.exporters::counters),
+                    new PrometheusFormatter(sensor.counters.manager, sensor::modelId),
                     sensor::healthProblem, sensor.exporters::behind);
             }
         }
@@ -163,9 +171,14 @@ public final class LiveSensor implements AutoCloseable
             sensor.close();
             throw ex;
         }
-        AgentRunner.startOnThread(sensor.flowRunner);
-        AgentRunner.startOnThread(sensor.inferenceRunner);
-        AgentRunner.startOnThread(sensor.housekeepingRunner);
+        for (final FlowAgent flowAgent : sensor.flowAgents)
+        {
+            sensor.agents.start(flowAgent, new BackoffIdleStrategy(1, 10, 1000, 1_000_000));
+        }
+        // A quiet network leaves inference idle most of the time; a millisecond sleep is plenty.
+        sensor.agents.start(sensor.inferenceAgent, new SleepingMillisIdleStrategy(1));
+        // Checks are a second apart at the finest; sleeping 100 ms between duty cycles costs nothing.
+        sensor.agents.start(sensor.journalHousekeeping, new SleepingMillisIdleStrategy(100));
         sensor.capture.start();
         sensor.started = true;
         log.printf("flowpic: capturing on %s (%s), link type %d, %s timestamps; model %s; journal %s; %s%n",
@@ -221,8 +234,8 @@ public final class LiveSensor implements AutoCloseable
         {
             return "capture not running" + (capture.failure() == null ? "" : ": " + capture.failure());
         }
-        final Throwable error = agentError.get();
-        if (error != null || flowRunner.isClosed() || inferenceRunner.isClosed() || housekeepingRunner.isClosed())
+        final Throwable error = agents.error();
+        if (error != null || agents.anyClosed())
         {
             return "agent stopped" + (error == null ? "" : ": " + error);
         }
@@ -238,10 +251,11 @@ public final class LiveSensor implements AutoCloseable
     public void tick()
     {
         capture.updateKernelStats();
-        final Throwable error = agentError.get();
+        final Throwable error = agents.error();
         if (error != null)
         {
-            log.println("flowpic: agent failed: " + error);
+            log.println("flowpic: agent failed: " + error +
+                (error.getCause() == null ? "" : " (cause: " + error.getCause() + ")"));
             log.flush();
         }
         if (capture.failure() != null)
@@ -329,9 +343,12 @@ public final class LiveSensor implements AutoCloseable
         final long stopStarted = System.nanoTime();
         // The final flush waits for hand-off slots for most of the budget; the last quarter is for inference
         // to journal what is then queued. What is left after that is counted as dropped (InferenceAgent.onClose).
-        flowAgent.requestStop(stopStarted + SHUTDOWN_WAIT_NANOS / 4 * 3);
+        for (final FlowAgent flowAgent : flowAgents)
+        {
+            flowAgent.requestStop(stopStarted + SHUTDOWN_WAIT_NANOS / 4 * 3);
+        }
         final long deadline = stopStarted + SHUTDOWN_WAIT_NANOS;
-        while (!inferenceAgent.isFinished() && agentError.get() == null && System.nanoTime() < deadline)
+        while (!inferenceAgent.isFinished() && agents.error() == null && System.nanoTime() < deadline)
         {
             Thread.sleep(5);
         }
@@ -363,9 +380,7 @@ public final class LiveSensor implements AutoCloseable
             metrics.close();
         }
         exporters.close();
-        flowRunner.close();
-        inferenceRunner.close();
-        housekeepingRunner.close();
+        agents.close();
         capture.close();
         journal.close();
         inferenceAgent.closeSwappedModel();

@@ -1,5 +1,6 @@
 package io.flowpic.sensor.export;
 
+import io.flowpic.sensor.metrics.MetricCatalog;
 import org.agrona.concurrent.status.AtomicCounter;
 import org.agrona.concurrent.status.CountersManager;
 
@@ -29,12 +30,12 @@ public final class ExportCounters
     public ExportCounters(final CountersManager manager, final String name)
     {
         this.name = name;
-        recordsSent = manager.newCounter("export_records_sent{" + name + "}");
-        errors = manager.newCounter("export_errors{" + name + "}");
-        lag = manager.newCounter("export_lag{" + name + "}");
-        lastSuccessEpochMillis = manager.newCounter("export_last_success_ms{" + name + "}");
-        recordsResent = manager.newCounter("export_records_resent{" + name + "}");
-        positionsExpired = manager.newCounter("export_positions_expired{" + name + "}");
+        recordsSent = manager.newCounter(MetricCatalog.EXPORT_RECORDS_SENT.sample("exporter", name));
+        errors = manager.newCounter(MetricCatalog.EXPORT_ERRORS.sample("exporter", name));
+        lag = manager.newCounter(MetricCatalog.EXPORT_LAG.sample("exporter", name));
+        lastSuccessEpochMillis = manager.newCounter(MetricCatalog.EXPORT_LAST_SUCCESS.sample("exporter", name));
+        recordsResent = manager.newCounter(MetricCatalog.EXPORT_RECORDS_RESENT.sample("exporter", name));
+        positionsExpired = manager.newCounter(MetricCatalog.EXPORT_POSITIONS_EXPIRED.sample("exporter", name));
     }
 
     /** Counts {@code count} records accepted now. */

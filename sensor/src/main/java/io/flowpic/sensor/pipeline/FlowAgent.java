@@ -5,7 +5,6 @@ import io.flowpic.flowtable.decode.DecodedPacket;
 import io.flowpic.flowtable.decode.PacketDecoder;
 import io.flowpic.flowtable.flow.BlockListener;
 import io.flowpic.flowtable.flow.FlowPicBlock;
-import io.flowpic.flowtable.flow.FlowPicSpec;
 import io.flowpic.flowtable.flow.FlowTable;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.EpochNanoClock;
@@ -20,17 +19,8 @@ import org.agrona.concurrent.MessageHandler;
 public final class FlowAgent implements Agent, MessageHandler, BlockListener
 {
     private static final int READ_LIMIT = 1024;
-    private static final long SWEEP_INTERVAL_NANOS = 1_000_000_000L;
     /** A wall clock that goes back further than this was set back (NTP step, operator). */
-    private static final long CLOCK_JUMP_BACK_NANOS = 2 * SWEEP_INTERVAL_NANOS;
-    /**
-     * Live: a block whose flow falls silent is finished by the next sweep, so the sweep interval is
-     * most of the block end -> journal latency. Sweeps visit every slot, so the interval follows the
-     * last sweep's measured cost (at most 1 / SWEEP_COST_SHARE = 5% of this thread's time), between
-     * MIN_LIVE_SWEEP_INTERVAL_NANOS (small tables) and SWEEP_INTERVAL_NANOS (millions of flows).
-     */
-    private static final long MIN_LIVE_SWEEP_INTERVAL_NANOS = 10_000_000L;
-    private static final int SWEEP_COST_SHARE = 20;
+    private static final long CLOCK_JUMP_BACK_NANOS = 2_000_000_000L;
 
     private final PacketRing ring;
     private final PacketDecoder decoder = new PacketDecoder(4096);
@@ -38,45 +28,37 @@ public final class FlowAgent implements Agent, MessageHandler, BlockListener
     private final FlowTable flowTable;
     private final BlockHandoff handoff;
     private final SensorCounters counters;
+    /** Live: the clock expiry follows. Null in replay, where the packet clock does (see {@link PipelineContext.Mode}). */
     private final EpochNanoClock wallClock;
     private final IdleStrategy backPressureIdle;
     private final boolean waitWhenFull;
-    /** Replay: slot visits per packet a sweep may cost, amortised. */
-    private static final int SWEEP_SLOTS_PER_PACKET = 8;
-    private final int nearlyFullFlows;
-    private long packetsSinceSweep;
-    private long nextSweepNanos = Long.MIN_VALUE;
-    private long lastLiveSweepNanos;
+    /** When the flow table's deadline index next has due flows to look at (its next tick). */
+    private long nextExpiryNanos = Long.MIN_VALUE;
+    private long lastLiveExpiryNanos;
     private volatile boolean finished;
     private volatile boolean stopRequested;
     /** System.nanoTime() until which the shutdown flush waits for hand-off slots. */
     private volatile long stopDeadlineNanos;
     private volatile boolean aborted;
 
-    /**
-     * @param wallClock    null to expire by the packet clock (replay), else the clock live expiry follows.
-     * @param waitWhenFull replay waits for the inference agent instead of dropping blocks.
-     */
-    public FlowAgent(
-        final PacketRing ring,
-        final FlowPicSpec spec,
-        final int maxFlows,
-        final long idleTimeoutNanos,
-        final int maxOpenPackets,
-        final BlockHandoff handoff,
-        final SensorCounters counters,
-        final EpochNanoClock wallClock,
-        final boolean waitWhenFull,
-        final IdleStrategy backPressureIdle)
+    /** Built from the context: its mode decides the clock expiry follows and whether a full hand-off waits. */
+    public FlowAgent(final PipelineContext context, final PacketRing ring, final BlockHandoff handoff)
+    {
+        this(context, context.counters(), ring, handoff);
+    }
+
+    /** One of several sharded agents: {@code counters} are its own (same names, summed when read). */
+    public FlowAgent(final PipelineContext context, final SensorCounters counters, final PacketRing ring,
+        final BlockHandoff handoff)
     {
         this.ring = ring;
         this.handoff = handoff;
         this.counters = counters;
-        this.wallClock = wallClock;
-        this.waitWhenFull = waitWhenFull;
-        this.backPressureIdle = backPressureIdle;
-        flowTable = new FlowTable(spec, maxFlows, idleTimeoutNanos, maxOpenPackets, counters.flowTable, this);
-        nearlyFullFlows = maxFlows - maxFlows / 10;
+        this.wallClock = context.isReplay() ? null : context.clock();
+        this.waitWhenFull = context.isReplay();
+        this.backPressureIdle = context.newBackPressureIdle();
+        flowTable = new FlowTable(context.spec(), context.maxFlows(), context.idleTimeoutNanos(),
+            context.maxOpenPackets(), counters.flowTable, this);
     }
 
     public String roleName()
@@ -103,27 +85,26 @@ public final class FlowAgent implements Agent, MessageHandler, BlockListener
         }
         if (wallClock == null)
         {
-            return work; // replay sweeps from onMessage, on the packet clock
+            return work; // replay expires from onMessage, on the packet clock
         }
         final long now = wallClock.nanoTime();
-        if (nextSweepNanos != Long.MIN_VALUE && now < lastLiveSweepNanos - CLOCK_JUMP_BACK_NANOS)
+        if (nextExpiryNanos != Long.MIN_VALUE && now < lastLiveExpiryNanos - CLOCK_JUMP_BACK_NANOS)
         {
             // The clock stepped back: open blocks straddle two time axes and would otherwise wait for
             // the clock to catch up. Finish them all and start afresh on the new time.
             counters.clockJumps.incrementRelease();
             flowTable.flushAll();
-            lastLiveSweepNanos = now;
-            nextSweepNanos = now + SWEEP_INTERVAL_NANOS;
+            lastLiveExpiryNanos = now;
+            nextExpiryNanos = FlowTable.nextExpiryNanos(now);
             return work + 1;
         }
-        if (now >= nextSweepNanos)
+        if (now >= nextExpiryNanos)
         {
-            final long sweepStarted = System.nanoTime();
+            // Live, a block whose flow falls silent is finished here, within a tick of the index (8.4 ms) of
+            // its due time; the cost is the flows due, so it runs every tick whatever the table's size.
             work += flowTable.expire(now);
-            final long cost = System.nanoTime() - sweepStarted;
-            lastLiveSweepNanos = now;
-            nextSweepNanos = now + Math.max(MIN_LIVE_SWEEP_INTERVAL_NANOS,
-                Math.min(SWEEP_INTERVAL_NANOS, cost * SWEEP_COST_SHARE));
+            lastLiveExpiryNanos = now;
+            nextExpiryNanos = FlowTable.nextExpiryNanos(now);
         }
         return work;
     }
@@ -139,6 +120,20 @@ public final class FlowAgent implements Agent, MessageHandler, BlockListener
         }
         final int linkType = buffer.getInt(index + PacketRing.LINK_TYPE_OFFSET);
         final long timestamp = buffer.getLong(index + PacketRing.TIMESTAMP_OFFSET);
+        if (wallClock == null)
+        {
+            // Replay expires on the source's packet clock, before this packet is accounted, when the clock enters a
+            // new tick of the deadline index, finishing what is due at the tick's start: fixed points of the packet
+            // sequence, never ring-batch boundaries, so captures with out-of-order timestamps replay to the same
+            // journal every time; and the same for each of several sharded agents as for one (a flow's state only
+            // changes on its own packets, and each agent is brought to the same clock before each of them).
+            final long clock = buffer.getLong(index + PacketRing.CLOCK_OFFSET);
+            if (clock >= nextExpiryNanos)
+            {
+                nextExpiryNanos = FlowTable.nextExpiryNanos(clock);
+                flowTable.expire(nextExpiryNanos - FlowTable.TICK_NANOS);
+            }
+        }
         final DecodeResult result = decoder.decode(linkType, buffer, index + PacketRing.HEADER_LENGTH,
             length - PacketRing.HEADER_LENGTH, buffer.getInt(index + PacketRing.ORIGINAL_LENGTH_OFFSET), packet);
         if (result != DecodeResult.OK)
@@ -149,24 +144,6 @@ public final class FlowAgent implements Agent, MessageHandler, BlockListener
         counters.packetsDecoded.incrementRelease();
         flowTable.onPacket(packet.ipVersion, packet.protocol, packet.srcHi, packet.srcLo, packet.dstHi,
             packet.dstLo, packet.srcPort, packet.dstPort, packet.ipLength, timestamp);
-        if (wallClock == null)
-        {
-            // Replay sweeps at fixed points of the packet sequence, never at ring-batch boundaries,
-            // so captures with out-of-order timestamps still replay to the same journal every time.
-            // A sweep visits every slot, so it also waits for enough packets to pay for it (at most
-            // SWEEP_SLOTS_PER_PACKET slot visits per packet) unless the table is filling up. Block
-            // contents are decided on packet arrival, so a later sweep only emits records later.
-            final long clock = flowTable.clockNanos();
-            packetsSinceSweep++;
-            if (clock >= nextSweepNanos &&
-                (packetsSinceSweep * SWEEP_SLOTS_PER_PACKET >= flowTable.slotCount() ||
-                flowTable.activeFlows() >= nearlyFullFlows))
-            {
-                flowTable.expire(clock);
-                nextSweepNanos = clock + SWEEP_INTERVAL_NANOS;
-                packetsSinceSweep = 0;
-            }
-        }
     }
 
     public void onBlockFinished(final FlowPicBlock block, final boolean qualifies)

@@ -54,24 +54,27 @@ public final class InferenceAgent implements Agent
     private volatile String modelId;
     private final AtomicReference<FlowPicClassifier> pendingModel = new AtomicReference<>();
 
+    /**
+     * Built from the context: live, a partial batch goes out after max-wait and latencies are recorded; in replay
+     * batches are cut by count only. The classifier stays the caller's to close.
+     *
+     * @param producerFinished true once every flow agent has handed over its last block.
+     */
     public InferenceAgent(
+        final PipelineContext context,
         final FlowPicClassifier classifier,
         final BlockHandoff handoff,
         final JournalWriter journal,
-        final SensorCounters counters,
-        final int batchSize,
-        final long maxWaitNanos,
-        final boolean countOnlyBatches,
-        final BooleanSupplier producerFinished,
-        final EpochNanoClock clock)
+        final BooleanSupplier producerFinished)
     {
         this.handoff = handoff;
         this.journal = journal;
-        this.counters = counters;
-        this.maxWaitNanos = maxWaitNanos;
-        this.countOnlyBatches = countOnlyBatches;
+        this.counters = context.counters();
+        this.maxWaitNanos = context.maxWaitNanos();
+        this.countOnlyBatches = context.isReplay();
         this.producerFinished = producerFinished;
-        this.clock = clock;
+        this.clock = context.clock();
+        final int batchSize = context.batchSize();
         final int cells = classifier.metadata().resolution() * classifier.metadata().resolution();
         this.batchSize = Math.max(1, Math.min(batchSize, MAX_BATCH_FLOATS / cells));
         batch = new FlowPicBlock[this.batchSize];

@@ -3,6 +3,8 @@ package io.flowpic.sensor.pipeline;
 import org.agrona.concurrent.status.AtomicCounter;
 import org.agrona.concurrent.status.CountersManager;
 
+import java.math.BigDecimal;
+
 /**
  * Block end → journal append latency as Prometheus-style cumulative buckets kept in Agrona
  * counters, so the metrics thread reads them without locks while the inference agent records.
@@ -16,14 +18,28 @@ public final class LatencyHistogram
     public final AtomicCounter count;
     public final AtomicCounter sumMicros;
 
+    /** The {@code le} label of each bucket, in seconds as Prometheus writes them. */
+    public static final String[] LE_LABELS = leLabels();
+
+    /** @param name the histogram's family name: counters are labelled with its sample names. */
     public LatencyHistogram(final CountersManager manager, final String name)
     {
         for (int i = 0; i < BOUNDS_MS.length; i++)
         {
-            buckets[i] = manager.newCounter(name + "_le_" + BOUNDS_MS[i] + "ms");
+            buckets[i] = manager.newCounter(name + "_bucket{le=\"" + LE_LABELS[i] + "\"}");
         }
         count = manager.newCounter(name + "_count");
-        sumMicros = manager.newCounter(name + "_sum_us");
+        sumMicros = manager.newCounter(name + "_sum");
+    }
+
+    private static String[] leLabels()
+    {
+        final String[] labels = new String[BOUNDS_MS.length];
+        for (int i = 0; i < labels.length; i++)
+        {
+            labels[i] = BigDecimal.valueOf(BOUNDS_MS[i], 3).stripTrailingZeros().toPlainString();
+        }
+        return labels;
     }
 
     /** Single writer. Buckets are cumulative, as Prometheus histograms are. */

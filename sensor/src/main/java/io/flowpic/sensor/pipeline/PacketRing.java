@@ -22,7 +22,12 @@ public final class PacketRing
     public static final int LINK_TYPE_OFFSET = 0;
     public static final int ORIGINAL_LENGTH_OFFSET = 4;
     public static final int TIMESTAMP_OFFSET = 8;
-    public static final int HEADER_LENGTH = 16;
+    /**
+     * Replay: the source's packet clock when it sent this packet (the latest timestamp read so far, over every
+     * agent's packets), so sharded flow agents expire on the same clock at the same packets as one agent would.
+     */
+    public static final int CLOCK_OFFSET = 16;
+    public static final int HEADER_LENGTH = 24;
 
     private final OneToOneRingBuffer ring;
     private final AtomicBuffer buffer;
@@ -46,6 +51,19 @@ public final class PacketRing
         final int originalLength,
         final long timestampNanos)
     {
+        return offer(linkType, packet, offset, capturedLength, originalLength, timestampNanos, timestampNanos);
+    }
+
+    /** @param clockNanos the source's packet clock (see {@link #CLOCK_OFFSET}). */
+    public boolean offer(
+        final int linkType,
+        final DirectBuffer packet,
+        final int offset,
+        final int capturedLength,
+        final int originalLength,
+        final long timestampNanos,
+        final long clockNanos)
+    {
         final int copied = Math.min(capturedLength, copyLimit);
         final int index = ring.tryClaim(PACKET_MESSAGE, HEADER_LENGTH + copied);
         if (index <= 0)
@@ -55,6 +73,7 @@ public final class PacketRing
         buffer.putInt(index + LINK_TYPE_OFFSET, linkType);
         buffer.putInt(index + ORIGINAL_LENGTH_OFFSET, originalLength);
         buffer.putLong(index + TIMESTAMP_OFFSET, timestampNanos);
+        buffer.putLong(index + CLOCK_OFFSET, clockNanos);
         buffer.putBytes(index + HEADER_LENGTH, packet, offset, copied);
         ring.commit(index);
         return true;

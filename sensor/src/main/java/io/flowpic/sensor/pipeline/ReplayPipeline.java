@@ -14,7 +14,6 @@ import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.SleepingMillisIdleStrategy;
-import org.agrona.concurrent.SystemEpochNanoClock;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -24,7 +23,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
@@ -43,6 +41,8 @@ public final class ReplayPipeline
     private final CompletableFuture<FlowPicClassifier> classifier;
     private final PrintWriter warnings;
     private final SensorCounters counters = SensorCounters.standalone();
+    /** One set per flow agent, the first being {@link #counters}. */
+    private final List<SensorCounters> agentCounters = new ArrayList<>();
     private final List<String> fileErrors = new ArrayList<>();
     /** The files behind {@link #fileErrors}, for the JSON summary to name (messages alone are for people). */
     private final java.util.Map<Path, String> failedFiles = new java.util.LinkedHashMap<>();
@@ -57,7 +57,7 @@ public final class ReplayPipeline
     /**
      * With a model still loading: reading and flow accounting start at once and inference joins
      * when the model is ready (loading TensorFlow takes about as long as reading a large capture).
-     * A model that fails to load stops the replay with {@link PipelineStoppedException} whose cause
+     * A model that fails to load stops the replay with {@link AgentLauncher.PipelineStoppedException} whose cause
      * is the loader's exception. The classifier stays the caller's to close.
      */
     public ReplayPipeline(final SensorConfig config, final CompletableFuture<FlowPicClassifier> classifier,
@@ -102,76 +102,87 @@ public final class ReplayPipeline
     {
         PhaseLog.mark("pipeline-start");
         final long started = System.nanoTime();
-        final SensorConfig.Inference inference = config.inference();
+        final PipelineContext context = PipelineContext.of(config, PipelineContext.Mode.REPLAY).counters(counters)
+            .conclude();
         // The ring absorbs live bursts; a replay just waits for the flow agent, so a few MiB do.
-        final PacketRing ring = new PacketRing(Math.min(config.capture().ringBufferMb(), REPLAY_RING_MB) << 20,
-            config.capture().snapLength());
-        final BlockHandoff handoff = new BlockHandoff(inference.queueSize());
-        final AtomicReference<Throwable> agentError = new AtomicReference<>();
+        final int agentCount = context.flowAgents();
+        final PacketRing[] rings = new PacketRing[agentCount];
+        for (int i = 0; i < agentCount; i++)
+        {
+            rings[i] = new PacketRing(Math.min(config.capture().ringBufferMb(), REPLAY_RING_MB) << 20,
+                config.capture().snapLength());
+        }
+        final FlowDispatch dispatch = new FlowDispatch(rings);
+        final BlockHandoff handoff = new BlockHandoff(context.queueSize(), agentCount);
+        final AgentLauncher agents = new AgentLauncher();
         // A flow agent owns one flow table and packet clock, so a fresh one per file makes each file its own
         // capture; the hand-off and inference agent stay, and inference ends after the last file's agent.
-        final Supplier<FlowAgent> newFlowAgent = () -> new FlowAgent(ring,
-            config.flowpic().spec(), config.flowTable().maxFlows(),
-            TimeUnit.SECONDS.toNanos(config.flowTable().idleTimeoutSeconds()), config.flowTable().maxOpenPackets(),
-            handoff, counters, null, true, new BackoffIdleStrategy());
-        final AtomicReference<FlowAgent> flowAgentRef = new AtomicReference<>(newFlowAgent.get());
+        // Sharded (pipeline.flow-agents > 1): one agent per ring, each with its own counters and flow table.
+        for (int i = agentCounters.size(); i < agentCount; i++)
+        {
+            agentCounters.add(i == 0 ? counters : counters.forAnotherAgent());
+        }
+        final Supplier<FlowAgent[]> newFlowAgents = () ->
+        {
+            final FlowAgent[] created = new FlowAgent[agentCount];
+            for (int i = 0; i < agentCount; i++)
+            {
+                created[i] = new FlowAgent(context, agentCounters.get(i), rings[i], handoff);
+            }
+            return created;
+        };
+        final AtomicReference<FlowAgent[]> flowAgentRef = new AtomicReference<>(newFlowAgents.get());
         final AtomicBoolean lastFileRead = new AtomicBoolean();
-        final BooleanSupplier flowsFinished = () -> lastFileRead.get() &&
-            flowAgentRef.get().isFinished();
+        final BooleanSupplier flowsFinished = () -> lastFileRead.get() && allFinished(flowAgentRef.get());
 
         // Opening the journal loads Chronicle Queue (seconds of class loading and initialisation on a busy
         // machine); reading and flow accounting need no journal, so it opens beside them, like the model.
-        final AtomicReference<AgentRunner> housekeepingRunner = new AtomicReference<>();
-        final CompletableFuture<JournalWriter> journalOpened = openJournalAsync(housekeepingRunner, agentError);
+        final CompletableFuture<JournalWriter> journalOpened = openJournalAsync(agents);
         // A journal that cannot be opened stops the replay at once, not only once the model has loaded.
         journalOpened.whenComplete((journal, failure) ->
         {
             if (failure != null)
             {
-                agentError.compareAndSet(null, unwrap(failure));
+                agents.onError(unwrap(failure));
             }
         });
         try
         {
-            final AtomicReference<AgentRunner> flowRunnerRef = new AtomicReference<>(
-                new AgentRunner(new BackoffIdleStrategy(), agentError::set, null, flowAgentRef.get()));
-            AgentRunner.startOnThread(flowRunnerRef.get());
+            final AtomicReference<AgentRunner[]> flowRunnerRef = new AtomicReference<>(
+                startAll(agents, flowAgentRef.get()));
             final AtomicReference<InferenceAgent> inferenceAgentRef = new AtomicReference<>();
-            final AtomicReference<AgentRunner> inferenceRunnerRef = new AtomicReference<>();
             final CompletableFuture<Void> inferenceStarted = CompletableFuture.allOf(journalOpened, classifier)
                 .whenComplete((ignored, failure) ->
             {
                 if (failure != null)
                 {
                     PhaseLog.mark("start-failed");
-                    agentError.compareAndSet(null, unwrap(failure)); // the model's or the journal's
+                    agents.onError(unwrap(failure)); // the model's or the journal's
                     return;
                 }
                 PhaseLog.mark("inference-start");
-                final InferenceAgent agent = new InferenceAgent(classifier.join(), handoff, journalOpened.join(),
-                    counters, inference.batchSize(), TimeUnit.MILLISECONDS.toNanos(inference.maxWaitMs()), true,
-                    flowsFinished, new SystemEpochNanoClock());
+                final InferenceAgent agent = new InferenceAgent(context, classifier.join(), handoff,
+                    journalOpened.join(), flowsFinished);
                 agent.minConfidence(config.flowpic().minConfidence());
-                final AgentRunner runner = new AgentRunner(new BackoffIdleStrategy(), agentError::set, null, agent);
-                inferenceRunnerRef.set(runner);
                 inferenceAgentRef.set(agent);
-                AgentRunner.startOnThread(runner);
+                agents.start(agent, new BackoffIdleStrategy());
             });
             try
             {
                 final IdleStrategy idle = new BackoffIdleStrategy();
+                final long[] times = new long[2]; // first and latest timestamp of the file being read
                 final PacketHandler handler = (linkType, buffer, offset, capturedLength, originalLength, ts) ->
                 {
                     counters.packetsReceived.incrementRelease();
                     idle.reset();
-                    while (!ring.offer(linkType, buffer, offset, capturedLength, originalLength, ts))
+                    final PacketRing ring = dispatch.ringFor(linkType, buffer, offset, capturedLength, originalLength);
+                    while (!ring.offer(linkType, buffer, offset, capturedLength, originalLength, ts, times[1]))
                     {
-                        failOnAgentError(agentError);
+                        agents.throwIfFailed();
                         idle.idle();
                     }
                 };
                 final CaptureFileReader reader = new CaptureFileReader();
-                final long[] times = new long[2]; // first and latest timestamp of the file being read
                 final PacketHandler timed = (linkType, buffer, offset, capturedLength, originalLength, ts) ->
                 {
                     if (times[0] == Long.MIN_VALUE)
@@ -232,30 +243,31 @@ public final class ReplayPipeline
                     {
                         // End this file's capture: its agent finishes every open block. The next file's packets
                         // must not reach the ring before, or the finished agent would read them.
-                        endCapture(ring, flowAgentRef.get(), agentError, idle);
-                        flowRunnerRef.get().close();
-                        flowAgentRef.set(newFlowAgent.get());
-                        flowRunnerRef.set(new AgentRunner(new BackoffIdleStrategy(), agentError::set, null,
-                            flowAgentRef.get()));
-                        AgentRunner.startOnThread(flowRunnerRef.get());
+                        endCapture(rings, flowAgentRef.get(), agents, idle);
+                        closeAll(agents, flowRunnerRef.get());
+                        flowAgentRef.set(newFlowAgents.get());
+                        flowRunnerRef.set(startAll(agents, flowAgentRef.get()));
                     }
                 }
                 lastFileRead.set(true);
                 PhaseLog.mark("read-done");
-                endCapture(ring, flowAgentRef.get(), agentError, idle);
+                endCapture(rings, flowAgentRef.get(), agents, idle);
                 PhaseLog.mark("flow-done");
                 while (inferenceAgentRef.get() == null || !inferenceAgentRef.get().isFinished())
                 {
-                    failOnAgentError(agentError);
+                    agents.throwIfFailed();
                     idle.idle();
                 }
-                failOnAgentError(agentError);
+                agents.throwIfFailed();
                 PhaseLog.mark("inference-done");
             }
             finally
             {
-                flowAgentRef.get().abort(); // no-op when it has finished; else it may be waiting on a full hand-off
-                flowRunnerRef.get().close();
+                for (final FlowAgent agent : flowAgentRef.get())
+                {
+                    agent.abort(); // no-op when it has finished; else it may be waiting on a full hand-off
+                }
+                closeAll(agents, flowRunnerRef.get());
                 // A model still loading would start its runner after this; wait for the loader.
                 try
                 {
@@ -267,19 +279,15 @@ public final class ReplayPipeline
                 }
                 catch (final java.util.concurrent.ExecutionException ex)
                 {
-                    // handled above through agentError
+                    // handled above through the launcher's first error
                 }
-                final AgentRunner inferenceRunner = inferenceRunnerRef.get();
-                if (inferenceRunner != null)
-                {
-                    inferenceRunner.close();
-                }
+                agents.close(); // the inference agent, if it started, and the journal's housekeeping
             }
             PhaseLog.mark("agents-closed");
             final double seconds = (System.nanoTime() - started) / 1e9;
             return summarize(files.size(), inferenceAgentRef.get(), seconds);
         }
-        catch (final PipelineStoppedException ex)
+        catch (final AgentLauncher.PipelineStoppedException ex)
         {
             // A journal that cannot be opened fails the replay with its own IOException, as before it opened aside.
             if (ex.getCause() instanceof IOException io && journalOpened.isCompletedExceptionally() &&
@@ -292,10 +300,7 @@ public final class ReplayPipeline
         finally
         {
             final JournalWriter journal = journalOpened.handle((opened, ex) -> opened).join();
-            if (housekeepingRunner.get() != null)
-            {
-                housekeepingRunner.get().close();
-            }
+            agents.close();
             if (journal != null)
             {
                 journal.close();
@@ -307,8 +312,7 @@ public final class ReplayPipeline
      * Opens the journal on a thread of its own, and starts its housekeeping (free space, retention) on another,
      * as live: which records a replay journals does not depend on it, only whether a full disk refuses them.
      */
-    private CompletableFuture<JournalWriter> openJournalAsync(final AtomicReference<AgentRunner> housekeepingRunner,
-        final AtomicReference<Throwable> agentError)
+    private CompletableFuture<JournalWriter> openJournalAsync(final AgentLauncher agents)
     {
         final CompletableFuture<JournalWriter> opened = new CompletableFuture<>();
         final Thread opener = new Thread(() ->
@@ -320,10 +324,7 @@ public final class ReplayPipeline
                     RollCycles.valueOf(config.journal().rollCycle()));
                 final JournalHousekeeping housekeeping = new JournalHousekeeping(writer,
                     (long)config.journal().minFreeMb() << 20, config.journal().retentionHours());
-                final AgentRunner runner = new AgentRunner(new SleepingMillisIdleStrategy(100), agentError::set, null,
-                    housekeeping);
-                housekeepingRunner.set(runner);
-                AgentRunner.startOnThread(runner);
+                agents.start(housekeeping, new SleepingMillisIdleStrategy(100));
                 opened.complete(writer);
                 PhaseLog.mark("journal-open");
             }
@@ -342,46 +343,70 @@ public final class ReplayPipeline
     }
 
     /** Offers the end of a capture and waits until the flow agent has finished every open block. */
-    private static void endCapture(final PacketRing ring, final FlowAgent flowAgent,
-        final AtomicReference<Throwable> agentError, final IdleStrategy idle)
+    private static void endCapture(final PacketRing[] rings, final FlowAgent[] flowAgents,
+        final AgentLauncher agents, final IdleStrategy idle)
     {
-        idle.reset();
-        while (!ring.offerEnd())
+        for (final PacketRing ring : rings)
         {
-            failOnAgentError(agentError);
+            idle.reset();
+            while (!ring.offerEnd())
+            {
+                agents.throwIfFailed();
+                idle.idle();
+            }
+        }
+        while (!allFinished(flowAgents))
+        {
+            agents.throwIfFailed();
             idle.idle();
         }
-        while (!flowAgent.isFinished())
+    }
+
+    private static boolean allFinished(final FlowAgent[] flowAgents)
+    {
+        for (final FlowAgent agent : flowAgents)
         {
-            failOnAgentError(agentError);
-            idle.idle();
+            if (!agent.isFinished())
+            {
+                return false;
+            }
         }
+        return true;
+    }
+
+    private static AgentRunner[] startAll(final AgentLauncher agents, final FlowAgent[] flowAgents)
+    {
+        final AgentRunner[] runners = new AgentRunner[flowAgents.length];
+        for (int i = 0; i < flowAgents.length; i++)
+        {
+            runners[i] = agents.start(flowAgents[i], new BackoffIdleStrategy());
+        }
+        return runners;
+    }
+
+    private static void closeAll(final AgentLauncher agents, final AgentRunner[] runners)
+    {
+        for (final AgentRunner runner : runners)
+        {
+            agents.close(runner);
+        }
+    }
+
+    /** A counter summed over the flow agents' sets (the first set also holds the reader's and inference's). */
+    public long total(final java.util.function.ToLongFunction<SensorCounters> counter)
+    {
+        long sum = 0;
+        for (final SensorCounters set : agentCounters)
+        {
+            sum += counter.applyAsLong(set);
+        }
+        return sum;
     }
 
     private static Throwable unwrap(final Throwable failure)
     {
         return failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null ?
             failure.getCause() : failure;
-    }
-
-    private static void failOnAgentError(final AtomicReference<Throwable> agentError)
-    {
-        final Throwable error = agentError.get();
-        if (error != null)
-        {
-            throw new PipelineStoppedException(error);
-        }
-    }
-
-    /** An agent died; the replay cannot complete. */
-    public static final class PipelineStoppedException extends RuntimeException
-    {
-        private static final long serialVersionUID = 1L;
-
-        PipelineStoppedException(final Throwable cause)
-        {
-            super("pipeline stopped: " + cause, cause);
-        }
     }
 
     private ReplaySummary summarize(final int files, final InferenceAgent inferenceAgent, final double seconds)
@@ -394,7 +419,7 @@ public final class ReplayPipeline
             {
                 continue;
             }
-            final long count = counters.decodeResults[result.ordinal()].get();
+            final long count = total(c -> c.decodeResults[result.ordinal()].get());
             if (count > 0)
             {
                 (result.isMalformed() ? malformed : skipped).put(result.label(), count);
@@ -410,8 +435,8 @@ public final class ReplayPipeline
         {
             labels.put(io.flowpic.inference.ConfidenceThreshold.UNKNOWN, inferenceAgent.unknownCount());
         }
-        return new ReplaySummary(files, counters.packetsReceived.get(), counters.packetsDecoded.get(), malformed,
-            skipped, counters.flowTable.flowsCreated.get(), counters.blocksClassified.get(),
-            counters.blocksTooSmall.get(), counters.blocksDropped.get(), labels, seconds);
+        return new ReplaySummary(files, counters.packetsReceived.get(), total(c -> c.packetsDecoded.get()), malformed,
+            skipped, total(c -> c.flowTable.flowsCreated.get()), counters.blocksClassified.get(),
+            total(c -> c.blocksTooSmall.get()), total(c -> c.blocksDropped.get()), labels, seconds);
     }
 }

@@ -2,12 +2,14 @@ package io.flowpic.sensor.pipeline;
 
 import io.flowpic.flowtable.decode.DecodeResult;
 import io.flowpic.flowtable.flow.FlowTableCounters;
+import io.flowpic.sensor.metrics.MetricCatalog;
 import org.agrona.concurrent.status.AtomicCounter;
 import org.agrona.concurrent.status.CountersManager;
 
 /**
  * Every counter of one sensor process, allocated in one Agrona counters area so that metrics (and
- * tools outside the process) read them without locks while each agent writes its own.
+ * tools outside the process) read them without locks while each agent writes its own. Each is labelled
+ * with its Prometheus sample name from {@link MetricCatalog}, the one table of names.
  */
 public final class SensorCounters
 {
@@ -43,9 +45,9 @@ public final class SensorCounters
     public SensorCounters(final CountersManager manager)
     {
         this.manager = manager;
-        packetsReceived = manager.newCounter("packets_received");
-        packetsRingDropped = manager.newCounter("packets_ring_dropped");
-        packetsDecoded = manager.newCounter("packets_decoded");
+        packetsReceived = manager.newCounter(MetricCatalog.PACKETS_CAPTURED.name());
+        packetsRingDropped = manager.newCounter(MetricCatalog.RING_DROPPED.name());
+        packetsDecoded = manager.newCounter(MetricCatalog.PACKETS_DECODED.name());
         final DecodeResult[] results = DecodeResult.values();
         decodeResults = new AtomicCounter[results.length];
         for (final DecodeResult result : results)
@@ -53,28 +55,34 @@ public final class SensorCounters
             if (result != DecodeResult.OK)
             {
                 decodeResults[result.ordinal()] =
-                    manager.newCounter((result.isMalformed() ? "malformed_" : "skipped_") + result.label());
+                    manager.newCounter(MetricCatalog.decodeResultLabel(result));
             }
         }
-        flowTable = new FlowTableCounters(manager);
-        blocksTooSmall = manager.newCounter("blocks_too_small");
-        blocksQueued = manager.newCounter("blocks_queued");
-        blocksDropped = manager.newCounter("blocks_dropped");
-        blocksClassified = manager.newCounter("blocks_classified");
-        inferenceBatches = manager.newCounter("inference_batches");
-        journalRecords = manager.newCounter("journal_records");
-        journalErrors = manager.newCounter("journal_errors");
-        kernelReceived = manager.newCounter("kernel_received");
-        kernelDropped = manager.newCounter("kernel_dropped");
-        clockJumps = manager.newCounter("clock_jumps");
-        modelReloadsOk = manager.newCounter("model_reloads_ok");
-        modelReloadsFailed = manager.newCounter("model_reloads_failed");
-        blockLatency = new LatencyHistogram(manager, "block_latency");
-        finishLatency = new LatencyHistogram(manager, "block_finish_latency");
+        flowTable = new FlowTableCounters(manager, MetricCatalog::flowTableLabel);
+        blocksTooSmall = manager.newCounter(MetricCatalog.BLOCKS_TOO_SMALL.name());
+        blocksQueued = manager.newCounter(MetricCatalog.BLOCKS_QUEUED.name());
+        blocksDropped = manager.newCounter(MetricCatalog.BLOCKS_DROPPED.name());
+        blocksClassified = manager.newCounter(MetricCatalog.BLOCKS_CLASSIFIED.name());
+        inferenceBatches = manager.newCounter(MetricCatalog.INFERENCE_BATCHES.name());
+        journalRecords = manager.newCounter(MetricCatalog.JOURNAL_RECORDS.name());
+        journalErrors = manager.newCounter(MetricCatalog.JOURNAL_ERRORS.name());
+        kernelReceived = manager.newCounter(MetricCatalog.KERNEL_RECEIVED.name());
+        kernelDropped = manager.newCounter(MetricCatalog.KERNEL_DROPPED.name());
+        clockJumps = manager.newCounter(MetricCatalog.CLOCK_JUMPS.name());
+        modelReloadsOk = manager.newCounter(MetricCatalog.MODEL_RELOADS.sample("result", "ok"));
+        modelReloadsFailed = manager.newCounter(MetricCatalog.MODEL_RELOADS.sample("result", "failed"));
+        blockLatency = new LatencyHistogram(manager, MetricCatalog.BLOCK_LATENCY.name());
+        finishLatency = new LatencyHistogram(manager, MetricCatalog.BLOCK_FINISH_LATENCY.name());
+    }
+
+    /** Another set in the same counters area, for one more flow agent (same labels: read as sums). */
+    public SensorCounters forAnotherAgent()
+    {
+        return new SensorCounters(manager);
     }
 
     public static SensorCounters standalone()
     {
-        return new SensorCounters(FlowTableCounters.standaloneCountersManager(256));
+        return new SensorCounters(FlowTableCounters.standaloneCountersManager(2048));
     }
 }

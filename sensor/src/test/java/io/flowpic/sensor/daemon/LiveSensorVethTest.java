@@ -165,13 +165,13 @@ class LiveSensorVethTest
             assertEquals(0, metric(metrics, "flowpic_ring_dropped_total"));
             assertTrue(metrics.contains("flowpic_model_info{model=\"live-fixed\"} 1"), metrics);
 
-            // `flowpic stat` reads the same counters from the counters file, without HTTP.
+            // `flowpic stat` reads the same counters from the counters file, without HTTP, under the same names.
             final StringWriter stat = new StringWriter();
             assertEquals(0, io.flowpic.sensor.cli.Main.run(new PrintWriter(stat), new PrintWriter(new StringWriter()),
                 "stat", "--journal", dir.resolve("journal").toString()));
             assertTrue(stat.toString().contains("pid " + ProcessHandle.current().pid() + " (running)"), stat.toString());
             final java.util.regex.Matcher statReceived = java.util.regex.Pattern
-                .compile("packets_received\\s+([0-9,]+)").matcher(stat.toString());
+                .compile("flowpic_packets_captured_total\\s+([0-9]+)").matcher(stat.toString());
             assertTrue(statReceived.find(), stat.toString());
             assertTrue(Long.parseLong(statReceived.group(1).replace(",", "")) >= capturedBeforeStop);
             sensor.stop();

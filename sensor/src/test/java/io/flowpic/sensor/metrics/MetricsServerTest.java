@@ -33,7 +33,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-class MetricsServerTest
+public class MetricsServerTest
 {
     /** One sample line of the text exposition format 0.0.4 (metric name, optional labels, value). */
     private static final Pattern SAMPLE = Pattern.compile(
@@ -55,7 +55,7 @@ class MetricsServerTest
     void start() throws IOException
     {
         final PrometheusFormatter formatter =
-            new PrometheusFormatter(counters, modelId::get, () -> (int)counters.flowTable.flowsActive.get());
+            new PrometheusFormatter(counters.manager, modelId::get);
         server = MetricsServer.start("127.0.0.1", 0, formatter, problem::get);
         base = "http://127.0.0.1:" + server.boundPort();
         client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -262,13 +262,13 @@ class MetricsServerTest
         {
             taken.bind(new InetSocketAddress("127.0.0.1", 0));
             final int port = taken.getLocalPort();
-            final PrometheusFormatter formatter = new PrometheusFormatter(counters, () -> "m", () -> 0);
+            final PrometheusFormatter formatter = new PrometheusFormatter(counters.manager, () -> "m");
             final IOException ex = assertThrows(IOException.class,
                 () -> MetricsServer.start("127.0.0.1", port, formatter, () -> null));
             assertTrue(ex.getMessage().contains("127.0.0.1:" + port), ex.getMessage());
         }
         final IOException unresolved = assertThrows(IOException.class, () -> MetricsServer.start(
-            "no-such-host.invalid", 9464, new PrometheusFormatter(counters, () -> "m", () -> 0), () -> null));
+            "no-such-host.invalid", 9464, new PrometheusFormatter(counters.manager, () -> "m"), () -> null));
         assertTrue(unresolved.getMessage().contains("no-such-host.invalid:9464"), unresolved.getMessage());
     }
 
@@ -301,7 +301,7 @@ class MetricsServerTest
      * Every family has HELP then TYPE before its samples, counters end in _total, gauges do not,
      * histogram samples are _bucket (with le) / _sum / _count.
      */
-    static Map<String, Double> parse(final String body)
+    public static Map<String, Double> parse(final String body)
     {
         assertTrue(body.endsWith("\n"), "ends with a newline");
         final Map<String, Double> samples = new HashMap<>();

@@ -18,7 +18,7 @@ class PrometheusFormatterTest
     {
         final SensorCounters counters = SensorCounters.standalone();
         final Map<String, Double> samples =
-            MetricsServerTest.parse(new PrometheusFormatter(counters, () -> null, () -> 0).format());
+            MetricsServerTest.parse(new PrometheusFormatter(counters.manager, () -> null).format());
         for (final DecodeResult result : DecodeResult.values())
         {
             final String family = result.isMalformed() ? "flowpic_packets_malformed_total" : "flowpic_packets_skipped_total";
@@ -33,7 +33,7 @@ class PrometheusFormatterTest
     void histogramStaysCumulativeUnderConcurrentRecording() throws Exception
     {
         final SensorCounters counters = SensorCounters.standalone();
-        final PrometheusFormatter formatter = new PrometheusFormatter(counters, () -> "m", () -> 0);
+        final PrometheusFormatter formatter = new PrometheusFormatter(counters.manager, () -> "m");
         final AtomicBoolean running = new AtomicBoolean(true);
         final Thread writer = new Thread(() ->
         {
@@ -89,7 +89,7 @@ class PrometheusFormatterTest
             sumMs += ms;
         }
         final Map<String, Double> samples =
-            MetricsServerTest.parse(new PrometheusFormatter(counters, () -> "m", () -> 0).format());
+            MetricsServerTest.parse(new PrometheusFormatter(counters.manager, () -> "m").format());
         final double[] buckets = buckets(samples, "flowpic_block_latency_seconds");
         final long[] boundsMs = {1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000};
         for (int i = 0; i < boundsMs.length; i++)

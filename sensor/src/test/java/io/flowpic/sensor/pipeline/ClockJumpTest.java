@@ -33,8 +33,9 @@ class ClockJumpTest
         final SensorCounters counters = SensorCounters.standalone();
         final PacketRing ring = new PacketRing(1 << 20, 256);
         final BlockHandoff handoff = new BlockHandoff(16);
-        final FlowAgent agent = new FlowAgent(ring, new FlowPicSpec(32, 15, 1500, 10), 1024, 60 * S, 100_000, handoff,
-            counters, () -> wallNow, false, new NoOpIdleStrategy());
+        final FlowAgent agent = new FlowAgent(new PipelineContext(PipelineContext.Mode.LIVE)
+            .spec(new FlowPicSpec(32, 15, 1500, 10)).maxFlows(1024).idleTimeoutNanos(60 * S).maxOpenPackets(100_000)
+            .counters(counters).clock(() -> wallNow).backPressureIdle(NoOpIdleStrategy::new).conclude(), ring, handoff);
         for (int i = 0; i < 12; i++)
         {
             offer(ring, 1, T0 + i * S / 10);
@@ -71,8 +72,9 @@ class ClockJumpTest
         final SensorCounters counters = SensorCounters.standalone();
         final PacketRing ring = new PacketRing(1 << 20, 256);
         final BlockHandoff handoff = new BlockHandoff(64);
-        final FlowAgent agent = new FlowAgent(ring, new FlowPicSpec(32, 15, 1500, 1), 1024, 60 * S, 100_000, handoff,
-            counters, null, true, new NoOpIdleStrategy());
+        final FlowAgent agent = new FlowAgent(new PipelineContext(PipelineContext.Mode.REPLAY)
+            .spec(new FlowPicSpec(32, 15, 1500, 1)).maxFlows(1024).idleTimeoutNanos(60 * S).maxOpenPackets(100_000)
+            .counters(counters).backPressureIdle(NoOpIdleStrategy::new).conclude(), ring, handoff);
         final long[] times = {T0, T0 + 1, T0 + 86_400 * S, T0 - 86_400 * S, T0 + 2, T0 + 86_400 * S + 1, T0 - 1};
         for (final long t : times)
         {

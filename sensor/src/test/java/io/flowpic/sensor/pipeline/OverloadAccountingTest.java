@@ -4,7 +4,6 @@ import io.flowpic.flowtable.capture.LinkType;
 import io.flowpic.flowtable.decode.Packets;
 import io.flowpic.flowtable.flow.FlowPicSpec;
 import org.agrona.concurrent.NoOpIdleStrategy;
-import org.agrona.concurrent.SystemEpochNanoClock;
 import org.agrona.concurrent.UnsafeBuffer;
 import io.flowpic.inference.FlowPicClassifier;
 import io.flowpic.sensor.journal.JournalWriter;
@@ -37,8 +36,7 @@ class OverloadAccountingTest
         final PacketRing ring = new PacketRing(1 << 20, 256);
         final BlockHandoff handoff = new BlockHandoff(2);
         // Live configuration: wall clock, never wait; no inference agent drains the hand-off.
-        final FlowAgent agent = new FlowAgent(ring, FlowPicSpec.defaults(), 1024, 60_000_000_000L, 100_000, handoff,
-            counters, new SystemEpochNanoClock(), false, new NoOpIdleStrategy());
+        final FlowAgent agent = new FlowAgent(live(counters), ring, handoff);
         int offered = 0;
         for (int flow = 0; flow < 5; flow++)
         {
@@ -82,8 +80,7 @@ class OverloadAccountingTest
             final SensorCounters counters = SensorCounters.standalone();
             final PacketRing ring = new PacketRing(1 << 20, 256);
             final BlockHandoff handoff = new BlockHandoff(2);
-            final FlowAgent agent = new FlowAgent(ring, FlowPicSpec.defaults(), 1024, 60_000_000_000L, 100_000,
-                handoff, counters, new SystemEpochNanoClock(), false, new NoOpIdleStrategy());
+            final FlowAgent agent = new FlowAgent(live(counters), ring, handoff);
             for (int flow = 0; flow < 50; flow++)
             {
                 for (int i = 0; i < 12; i++)
@@ -108,9 +105,12 @@ class OverloadAccountingTest
             {
                 inference.start();
             }
-            // Stop requested before the agent has read the ring (capture stopped with packets in flight).
+            // Stop requested before the agent has read the ring (capture stopped with packets in flight). With
+            // inference running, the deadline is far enough that a loaded machine's scheduling (the two spinning
+            // threads sharing a core: 48 hand-offs, a time slice each) cannot reach it; without, it must be met.
             final long started = System.nanoTime();
-            agent.requestStop(started + 300_000_000L);
+            final long budget = inferenceRuns ? 5_000_000_000L : 300_000_000L;
+            agent.requestStop(started + budget);
             while (!agent.isFinished())
             {
                 agent.doWork();
@@ -144,8 +144,9 @@ class OverloadAccountingTest
         try (FlowPicClassifier classifier = FlowPicClassifier.load(model);
             JournalWriter journal = new JournalWriter(dir.resolve("journal"), RollCycles.FAST_HOURLY))
         {
-            final InferenceAgent agent = new InferenceAgent(classifier, handoff, journal, counters, 64,
-                1_000_000_000L, false, () -> false, new SystemEpochNanoClock());
+            final InferenceAgent agent = new InferenceAgent(new PipelineContext(PipelineContext.Mode.LIVE)
+                .batchSize(64).maxWaitNanos(1_000_000_000L).counters(counters).conclude(), classifier, handoff, journal,
+                () -> false);
             agent.onClose(); // the shutdown deadline passed before it got to them
             assertEquals(3, counters.blocksDropped.get());
             assertEquals(0, counters.journalRecords.get());
@@ -165,5 +166,13 @@ class OverloadAccountingTest
         }
         assertTrue(accepted > 0);
         assertFalse(ring.offer(LinkType.RAW, packet, 0, packet.capacity(), packet.capacity(), T0));
+    }
+
+    /** Live configuration: wall clock, never wait (no inference agent drains the hand-off). */
+    private static PipelineContext live(final SensorCounters counters)
+    {
+        return new PipelineContext(PipelineContext.Mode.LIVE).spec(FlowPicSpec.defaults()).maxFlows(1024)
+            .idleTimeoutNanos(60_000_000_000L).maxOpenPackets(100_000).counters(counters)
+            .backPressureIdle(NoOpIdleStrategy::new).conclude();
     }
 }
