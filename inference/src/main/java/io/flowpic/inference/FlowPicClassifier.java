@@ -109,6 +109,8 @@ public final class FlowPicClassifier implements AutoCloseable {
     private float[] sparseStaging = new float[0];
     /** Non-null when the whole net runs in Java (see the class comment). */
     private JavaForwardPass javaPass;
+    /** Off only while the load-time check compares the Java pass with TensorFlow on raw scores. */
+    private boolean calibrating = true;
     private String engine = "tensorflow";
 
     private FlowPicClassifier(Path modelDir, ModelMetadata metadata, SavedModelBundle bundle,
@@ -353,14 +355,17 @@ public final class FlowPicClassifier implements AutoCloseable {
         float[] expected = new float[n * classes];
         float[] actual = new float[n * classes];
         try {
+            // Raw scores on both sides: a large calibration temperature flattens scores and would hide a wrong weight.
+            calibrating = false;
             classify(probe, flows, n, expected); // TensorFlow: the pass is not in use yet
             pass.classify(probe, flows, n, norm, actual);
-            ScoreCalibration.apply(metadata.temperature(), actual, n, classes); // as classify applies it below
         } catch (RuntimeException e) {
+            calibrating = true;
             engine = "tensorflow (java forward pass failed on the probe inputs: " + e + ")";
             LOG.log(System.Logger.Level.WARNING, modelDir + ": " + engine);
             return;
         }
+        calibrating = true;
         float worst = 0f;
         int at = 0;
         for (int i = 0; i < expected.length; i++) {
@@ -567,7 +572,9 @@ public final class FlowPicClassifier implements AutoCloseable {
                         + ", expected float [" + n + ", " + classes + "]");
             }
             scores.copyTo(DataBuffers.of(scoresOut, false, false).slice(0, (long) n * classes));
-            ScoreCalibration.apply(metadata.temperature(), scoresOut, n, classes);
+            if (calibrating) {
+                ScoreCalibration.apply(metadata.temperature(), scoresOut, n, classes);
+            }
         }
     }
 

@@ -371,7 +371,9 @@ final class JavaForwardPass {
 
     /** Test hook: changes one weight of the first dense layer so the load-time check must refuse the pass. */
     void corruptWeightForTest(float delta) {
-        dense.get(0).w[0] += delta;
+        // The output layer's first bias moves every picture's logits: a weight of an early layer may meet only
+        // zeros (a unit no probe activates) and change nothing the check could see.
+        dense.get(dense.size() - 1).bias[0] += delta;
     }
 
     // ------------------------------------------------------------------------------------------------ detection

@@ -91,28 +91,13 @@ class JavaForwardPassTest {
     /** Calibration applies whichever engine scores: a model with temperature 2 is served softmax(log p / 2) by both. */
     @Test
     void aCalibratedModelIsServedCalibratedByTheJavaPassAsByTensorFlow() throws Exception {
-        Path calibrated = tmp.resolve("calibrated");
-        try (java.util.stream.Stream<Path> files = Files.walk(DEFAULT_MODEL)) {
-            for (Path f : (Iterable<Path>) files::iterator) {
-                Path to = calibrated.resolve(DEFAULT_MODEL.relativize(f).toString());
-                if (Files.isDirectory(f)) {
-                    Files.createDirectories(to);
-                } else {
-                    Files.copy(f, to);
-                }
-            }
-        }
-        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
-        com.fasterxml.jackson.databind.node.ObjectNode md =
-                (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(calibrated.resolve("flowpic-model.json").toFile());
-        md.putObject("calibration").put("temperature", 2.0).put("fitted_on_blocks", 100).put("ece_before", 0.2)
-                .put("ece_after", 0.1);
-        json.writeValue(calibrated.resolve("flowpic-model.json").toFile(), md);
+        Path rawModel = copyWithTemperature(tmp.resolve("raw"), null);
+        Path calibrated = copyWithTemperature(tmp.resolve("calibrated"), 2.0);
         int r = ModelMetadata.read(DEFAULT_MODEL).resolution();
         Batch batch = synthetic(r, 40, new SplittableRandom(11));
         compare(calibrated, batch);
         // And those are the raw scores at T = 2: softmax(log p / 2) = sqrt(p) / sum sqrt(p), worked out here.
-        try (FlowPicClassifier raw = FlowPicClassifier.load(DEFAULT_MODEL, 1, FlowPicClassifier.FirstLayerMode.AUTO,
+        try (FlowPicClassifier raw = FlowPicClassifier.load(rawModel, 1, FlowPicClassifier.FirstLayerMode.AUTO,
                 FlowPicClassifier.Engine.JAVA);
              FlowPicClassifier cal = FlowPicClassifier.load(calibrated, 1, FlowPicClassifier.FirstLayerMode.AUTO,
                      FlowPicClassifier.Engine.JAVA)) {
@@ -139,6 +124,30 @@ class JavaForwardPassTest {
                 }
             }
         }
+    }
+
+    /** The default model with its calibration replaced: none (raw scores) or the given temperature. */
+    private static Path copyWithTemperature(Path dir, Double temperature) throws Exception {
+        try (java.util.stream.Stream<Path> files = Files.walk(DEFAULT_MODEL)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                Path to = dir.resolve(DEFAULT_MODEL.relativize(f).toString());
+                if (Files.isDirectory(f)) {
+                    Files.createDirectories(to);
+                } else {
+                    Files.copy(f, to);
+                }
+            }
+        }
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        com.fasterxml.jackson.databind.node.ObjectNode md =
+                (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(dir.resolve("flowpic-model.json").toFile());
+        md.remove("calibration");
+        if (temperature != null) {
+            md.putObject("calibration").put("temperature", temperature).put("fitted_on_blocks", 100)
+                    .put("ece_before", 0.2).put("ece_after", 0.1);
+        }
+        json.writeValue(dir.resolve("flowpic-model.json").toFile(), md);
+        return dir;
     }
 
     /** Proves the load-time check can fail: one changed weight and the classifier stays with TensorFlow. */
