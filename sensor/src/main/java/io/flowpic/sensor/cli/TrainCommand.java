@@ -64,7 +64,7 @@ final class TrainCommand implements Callable<Integer>
 
     enum Monitor
     {
-        loss(TrainingOptions.Monitor.LOSS), macro_f1(TrainingOptions.Monitor.MACRO_F1);
+        loss(TrainingOptions.Monitor.LOSS), macro_f1(TrainingOptions.Monitor.MACRO_F1), none(TrainingOptions.Monitor.NONE);
 
         final TrainingOptions.Monitor value;
 
@@ -108,7 +108,8 @@ final class TrainCommand implements Callable<Integer>
     SplitBy splitBy;
 
     @Option(names = "--monitor", defaultValue = "macro_f1", paramLabel = "METRIC",
-        description = "Early stopping on ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+        description = "Early stopping on ${COMPLETION-CANDIDATES} (none: every epoch runs and the last is kept; " +
+            "default: ${DEFAULT-VALUE}).")
     Monitor monitor;
 
     @Option(names = "--patience", defaultValue = "5",
