@@ -60,7 +60,7 @@ class OptionValidationTest
     {
         assertUsageError(run(train("--arch", "foo")), "--arch", "[mini, full]", "'foo'");
         assertUsageError(run(train("--split-by", "bar")), "--split-by", "[pcap, source]", "'bar'");
-        assertUsageError(run(train("--monitor", "baz")), "--monitor", "[loss, macro_f1]", "'baz'");
+        assertUsageError(run(train("--monitor", "baz")), "--monitor", "[loss, macro_f1, none]", "'baz'");
     }
 
     @Test

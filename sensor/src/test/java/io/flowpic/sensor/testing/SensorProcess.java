@@ -42,6 +42,18 @@ public final class SensorProcess implements AutoCloseable
         reader.start();
     }
 
+    /** The flag the launcher passes only to commands that classify (see the {@code flowpic} script). */
+    public static final String VECTOR_MODULE = "--add-modules=jdk.incubator.vector";
+    /** What the JVM prints once at start when that module is in use (README, Models). */
+    public static final String VECTOR_MODULE_NOTE = "WARNING: Using incubator modules: jdk.incubator.vector";
+    private static final java.util.Set<String> CLASSIFYING = java.util.Set.of("run", "replay", "evaluate", "train", "bench");
+
+    /** Standard error without the JVM's one-line note about the Vector API module. */
+    public static String withoutVectorModuleNote(final String stderr)
+    {
+        return stderr.replace(VECTOR_MODULE_NOTE + "\n", "");
+    }
+
     /** The java command line for {@code flowpic ARGS}, optionally with another class path. */
     public static List<String> javaCommand(final String classPath, final String... args)
     {
@@ -49,6 +61,11 @@ public final class SensorProcess implements AutoCloseable
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         for (final String arg : ManagementFactory.getRuntimeMXBean().getInputArguments())
         {
+            // As the launcher: only commands that classify get the Vector API module (and the JVM's note about it).
+            if (arg.equals(VECTOR_MODULE) && !(args.length > 0 && CLASSIFYING.contains(args[0])))
+            {
+                continue;
+            }
             if (arg.startsWith("--add-") || arg.startsWith("-Dchronicle") ||
                 arg.startsWith("-Dorg.bytedeco"))
             {
