@@ -5,11 +5,7 @@ import io.flowpic.inference.ModelException;
 import io.flowpic.inference.ModelMetadata;
 import org.tensorflow.Graph;
 import org.tensorflow.GraphOperation;
-import org.tensorflow.Result;
 import org.tensorflow.SavedModelBundle;
-import org.tensorflow.Session;
-import org.tensorflow.ndarray.buffer.DataBuffers;
-import org.tensorflow.types.TFloat32;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -75,7 +71,7 @@ public record InitialWeights(Path modelDir, ModelMetadata metadata, Architecture
                         }
                         if (matches(graph, net))
                         {
-                            return new InitialWeights(modelDir, metadata, arch, features, read(bundle.session(), net));
+                            return new InitialWeights(modelDir, metadata, arch, features, NetSession.read(bundle.session(), net, true));
                         }
                     }
                 }
@@ -106,25 +102,6 @@ public record InitialWeights(Path modelDir, ModelMetadata metadata, Architecture
             }
         }
         return true;
-    }
-
-    private static float[][] read(final Session session, final FlowPicNet net)
-    {
-        final Session.Runner runner = session.runner();
-        for (final FlowPicNet.Param p : net.params)
-        {
-            runner.fetch(p.name);
-        }
-        final float[][] values = new float[net.params.size()][];
-        try (Result result = runner.run())
-        {
-            for (int i = 0; i < values.length; i++)
-            {
-                values[i] = new float[net.params.get(i).size()];
-                ((TFloat32)result.get(i)).copyTo(DataBuffers.of(values[i], false, false));
-            }
-        }
-        return values;
     }
 
     private static List<String> variables(final Graph graph)

@@ -57,10 +57,26 @@ final class NetSession
 
     static float[][] read(final Session session, final FlowPicNet net)
     {
+        return read(session, net, false);
+    }
+
+    /**
+     * The net's weights; {@code byName} fetches each by its graph name instead of its operand, from a session over
+     * another graph that has the same names (a loaded SavedModel).
+     */
+    static float[][] read(final Session session, final FlowPicNet net, final boolean byName)
+    {
         final Session.Runner runner = session.runner();
         for (final FlowPicNet.Param p : net.params)
         {
-            runner.fetch(p.variable);
+            if (byName)
+            {
+                runner.fetch(p.name);
+            }
+            else
+            {
+                runner.fetch(p.variable);
+            }
         }
         final float[][] values = new float[net.params.size()][];
         try (Result result = runner.run())

@@ -29,6 +29,21 @@ public final class SourceCrossValidation
     {
     }
 
+    /** Runs one fold per source in a temporary directory of its own, removed afterwards. */
+    public static CrossValidationReport run(final Supplier<TrainingOptions> optionsPerFold, final PrintStream progress)
+        throws IOException, FlowCsvException
+    {
+        final Path work = Files.createTempDirectory("flowpic-loso");
+        try
+        {
+            return run(optionsPerFold, work, progress);
+        }
+        finally
+        {
+            deleteTree(work);
+        }
+    }
+
     /**
      * Runs one fold per source. {@code optionsPerFold} gives fresh options for each fold (data files, shape,
      * features, augmentation, epochs); the held-out source, monitor and output directory are set here.

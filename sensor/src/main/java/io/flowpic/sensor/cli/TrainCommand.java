@@ -229,20 +229,14 @@ final class TrainCommand implements Callable<Integer>
         io.flowpic.inference.train.CrossValidationReport crossValidation = null;
         if (leaveOneSourceOut)
         {
-            Path work = null;
             try
             {
-                work = java.nio.file.Files.createTempDirectory("flowpic-loso");
-                crossValidation = io.flowpic.inference.train.SourceCrossValidation.run(this::options, work, System.err);
+                crossValidation = io.flowpic.inference.train.SourceCrossValidation.run(this::options, System.err);
             }
             catch (final Exception ex)
             {
                 err.println("flowpic: leave-one-source-out validation failed: " + ex.getMessage());
                 return ExitCodes.INPUT_ERROR;
-            }
-            finally
-            {
-                deleteQuietly(work);
             }
             // Shown now: it took most of the run, and must not be lost if training the model itself then fails.
             err.print(crossValidation.table());
@@ -266,22 +260,6 @@ final class TrainCommand implements Callable<Integer>
             return ExitCodes.INPUT_ERROR;
         }
         return report(result, crossValidation, err, out);
-    }
-
-    private static void deleteQuietly(final Path dir)
-    {
-        if (dir == null)
-        {
-            return;
-        }
-        try (java.util.stream.Stream<Path> walk = java.nio.file.Files.walk(dir))
-        {
-            walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
-        catch (final java.io.IOException ignored)
-        {
-            // a temp directory left behind is not worth failing a finished training for
-        }
     }
 
     /** Fresh options from the command line; called once per cross-validation fold too. */
