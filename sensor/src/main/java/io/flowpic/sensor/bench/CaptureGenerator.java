@@ -24,18 +24,34 @@ import java.util.Set;
  * the source captures are replayed many times over, each copy with rewritten source addresses so
  * it is a flow of its own, interleaved in time so that about {@code flows} flows are open at once,
  * and shifted in time round after round until {@code packets} packets are written.
- * Output: pcap, Ethernet, microsecond timestamps, headers only (snap 128), lengths as on the wire.
+ * Output: pcap, Ethernet, microsecond timestamps, packets as captured in the source up to the snap length,
+ * lengths as on the wire. Whole packets by default: a DPI tool compared on the same file (ndpiReader) discards
+ * IPv4 packets whose total length exceeds the captured bytes, so a header-only file would hide most of its work.
  */
 public final class CaptureGenerator
 {
-    private static final int SNAP = 128;
+    public static final int DEFAULT_SNAP_LENGTH = 65_535;
+    public static final int MIN_SNAP_LENGTH = 64;
     private static final int ETHERNET = 14;
+    private static final byte[] ETHERNET_HEADER = {2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, 8, 0};
+    private static final long MAX_DISTANCE_FROM_MEDIAN_NANOS = 3_600L * 1_000_000_000L;
 
     private final List<long[]> times = new ArrayList<>();
     private final List<byte[]> ipHeaders = new ArrayList<>();
     private final List<int[]> lengths = new ArrayList<>();
+    private final int snapLength;
     private int sourceFlows;
     private long sourceSpanNanos;
+
+    public CaptureGenerator(final int snapLength)
+    {
+        if (snapLength < MIN_SNAP_LENGTH || snapLength > DEFAULT_SNAP_LENGTH)
+        {
+            throw new IllegalArgumentException("snap length " + snapLength + " outside " + MIN_SNAP_LENGTH + ".." +
+                DEFAULT_SNAP_LENGTH);
+        }
+        this.snapLength = snapLength;
+    }
 
     /** Loads the source captures; returns the number of usable packets. */
     public int load(final List<Path> sources, final PrintWriter log) throws IOException
@@ -46,9 +62,10 @@ public final class CaptureGenerator
         long first = Long.MAX_VALUE;
         long last = Long.MIN_VALUE;
         final CaptureFileReader reader = new CaptureFileReader();
+        long outliers = 0;
         for (final Path source : sources)
         {
-            final long[] fileFirst = {Long.MIN_VALUE};
+            final int fileStart = times.size();
             try
             {
                 reader.read(source, (linkType, buffer, offset, capturedLength, originalLength, ts) ->
@@ -64,15 +81,11 @@ public final class CaptureGenerator
                     {
                         return;
                     }
-                    if (fileFirst[0] == Long.MIN_VALUE)
-                    {
-                        fileFirst[0] = ts;
-                    }
-                    final int available = Math.min(capturedLength - (ipStart - offset), SNAP - ETHERNET);
+                    final int available = Math.min(capturedLength - (ipStart - offset), snapLength - ETHERNET);
                     final byte[] header = new byte[available];
                     buffer.getBytes(ipStart, header);
                     ipHeaders.add(header);
-                    times.add(new long[] {ts - fileFirst[0]});
+                    times.add(new long[] {ts});
                     lengths.add(new int[] {decoded.ipLength});
                     flows.add(decoded.srcLo + ":" + decoded.srcPort + ">" + decoded.dstLo + ":" + decoded.dstPort + "/" +
                         decoded.protocol);
@@ -82,6 +95,12 @@ public final class CaptureGenerator
             {
                 log.println("gen-capture: skipping " + ex.getMessage());
             }
+            outliers += keepAroundMedian(fileStart);
+        }
+        if (outliers > 0)
+        {
+            log.println("gen-capture: left out " + outliers + " packets more than " +
+                MAX_DISTANCE_FROM_MEDIAN_NANOS / 1_000_000_000L + " s from their capture's median time");
         }
         // Sources are laid side by side from time 0: sort by relative time.
         final Integer[] order = new Integer[times.size()];
@@ -110,6 +129,55 @@ public final class CaptureGenerator
         sourceFlows = flows.size();
         sourceSpanNanos = times.isEmpty() ? 0 : last - first;
         return times.size();
+    }
+
+    /**
+     * Several real captures hold a few packets with clock-jump timestamps years away from the rest (1970, 2097);
+     * laid out as they are, one such packet stretches a round over decades and writes times a pcap cannot hold.
+     * Keeps the packets of one capture within {@link #MAX_DISTANCE_FROM_MEDIAN_NANOS} of its median time and makes
+     * their times relative to the earliest one kept.
+     *
+     * @return packets left out.
+     */
+    private int keepAroundMedian(final int fileStart)
+    {
+        final int count = times.size() - fileStart;
+        if (count == 0)
+        {
+            return 0;
+        }
+        final long[] sorted = new long[count];
+        for (int i = 0; i < count; i++)
+        {
+            sorted[i] = times.get(fileStart + i)[0];
+        }
+        java.util.Arrays.sort(sorted);
+        final long median = sorted[count / 2];
+        long first = Long.MAX_VALUE;
+        for (final long ts : sorted)
+        {
+            if (Math.abs(ts - median) <= MAX_DISTANCE_FROM_MEDIAN_NANOS)
+            {
+                first = Math.min(first, ts);
+            }
+        }
+        int kept = fileStart;
+        for (int i = fileStart; i < times.size(); i++)
+        {
+            final long ts = times.get(i)[0];
+            if (Math.abs(ts - median) <= MAX_DISTANCE_FROM_MEDIAN_NANOS)
+            {
+                times.set(kept, new long[] {ts - first});
+                ipHeaders.set(kept, ipHeaders.get(i));
+                lengths.set(kept, lengths.get(i));
+                kept++;
+            }
+        }
+        final int leftOut = times.size() - kept;
+        times.subList(kept, times.size()).clear();
+        ipHeaders.subList(kept, ipHeaders.size()).clear();
+        lengths.subList(kept, lengths.size()).clear();
+        return leftOut;
     }
 
     private static int findIpv4(final org.agrona.DirectBuffer buffer, final int offset, final int length,
@@ -144,13 +212,13 @@ public final class CaptureGenerator
         final int copies = Math.max(1, (flows + sourceFlows - 1) / Math.max(1, sourceFlows));
         final long roundNanos = sourceSpanNanos + 1_000_000_000L;
         final long base = 1_700_000_000L * 1_000_000_000L;
-        final ByteBuffer record = ByteBuffer.allocate(16 + SNAP).order(ByteOrder.LITTLE_ENDIAN);
+        final ByteBuffer record = ByteBuffer.allocate(16 + snapLength).order(ByteOrder.LITTLE_ENDIAN);
         long written = 0;
         long copyIndex = 0;
         try (OutputStream stream = new BufferedOutputStream(Files.newOutputStream(out), 1 << 20))
         {
             final ByteBuffer header = ByteBuffer.allocate(24).order(ByteOrder.LITTLE_ENDIAN);
-            header.putInt(0xA1B2C3D4).putShort((short)2).putShort((short)4).putInt(0).putInt(0).putInt(SNAP).putInt(1);
+            header.putInt(0xA1B2C3D4).putShort((short)2).putShort((short)4).putInt(0).putInt(0).putInt(snapLength).putInt(1);
             stream.write(header.array());
             for (int round = 0; written < packets; round++)
             {
@@ -165,7 +233,7 @@ public final class CaptureGenerator
                         record.clear();
                         record.putInt((int)(ts / 1_000_000_000L)).putInt((int)(ts % 1_000_000_000L / 1000));
                         record.putInt(ETHERNET + ip.length).putInt(ETHERNET + lengths.get(p)[0]);
-                        record.put(new byte[] {2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, 8, 0});
+                        record.put(ETHERNET_HEADER);
                         final int ipStart = record.position();
                         record.put(ip);
                         // New source address per copy: 10.x.y.z from the copy number and the original.

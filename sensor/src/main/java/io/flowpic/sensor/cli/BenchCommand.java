@@ -33,6 +33,11 @@ final class BenchCommand
         @Option(names = "--out", required = true, paramLabel = "FILE", description = "Output pcap.")
         Path out;
 
+        @Option(names = "--snap-length", defaultValue = "65535", paramLabel = "BYTES",
+            description = "Bytes kept per packet, Ethernet header included (${DEFAULT-VALUE}: whole packets as the " +
+                "sources hold them; 128 writes headers only).")
+        int snapLength;
+
         @Parameters(arity = "1..*", paramLabel = "SOURCE", description = "Real captures to build from.")
         List<Path> sources;
 
@@ -42,9 +47,11 @@ final class BenchCommand
             final PrintWriter out = spec.commandLine().getOut();
             OptionChecks.atLeast(spec, "--packets", packets, 1);
             OptionChecks.atLeast(spec, "--flows", flows, 1);
+            OptionChecks.atLeast(spec, "--snap-length", snapLength, CaptureGenerator.MIN_SNAP_LENGTH);
+            OptionChecks.atMost(spec, "--snap-length", snapLength, CaptureGenerator.DEFAULT_SNAP_LENGTH);
             try
             {
-                final CaptureGenerator generator = new CaptureGenerator();
+                final CaptureGenerator generator = new CaptureGenerator(snapLength);
                 final int loaded = generator.load(sources, err);
                 final long written = generator.write(this.out, packets, flows);
                 out.printf("wrote %d packets, about %d flows (%d source packets in %d flows) to %s%n", packets,

@@ -27,6 +27,14 @@ final class OptionChecks
         }
     }
 
+    static void atMost(final CommandSpec spec, final String option, final long value, final long max)
+    {
+        if (value > max)
+        {
+            throw fail(spec, "Invalid value for option '" + option + "': must be <= " + max + " but was " + value);
+        }
+    }
+
     static void oneOf(final CommandSpec spec, final String option, final int value, final Collection<Integer> allowed)
     {
         if (!allowed.contains(value))

@@ -95,6 +95,10 @@ class OptionValidationTest
             dir.resolve("in.pcap").toString());
         assertUsageError(result, "--packets", ">= 1", "-5");
         assertFalse(Files.exists(dir.resolve("x.pcap")));
+        assertUsageError(run("bench", "gen-capture", "--snap-length", "70000", "--out", dir.resolve("x.pcap").toString(),
+            dir.resolve("in.pcap").toString()), "--snap-length", "<= 65535", "70000");
+        assertUsageError(run("bench", "gen-capture", "--snap-length", "20", "--out", dir.resolve("x.pcap").toString(),
+            dir.resolve("in.pcap").toString()), "--snap-length", ">= 64", "20");
     }
 
     @Test
