@@ -35,7 +35,12 @@ echo "load before: $(uptime)"
 ip netns exec "$ns" tcpreplay -q --pps="$rate" --loop="$loops" --duration="$seconds" -i "$peer" \
     "$work/traffic.pcap" > "$work/tcpreplay.log" 2>&1 &
 sender=$!
-sleep $((seconds - 2))
+# A second histogram from WARMUP_SECONDS on (default 20): the difference of two scrapes leaves out the first
+# seconds, when C2 is still compiling the classifier and the first blocks wait behind it.
+warmup="${WARMUP_SECONDS:-20}"
+sleep "$warmup"
+curl -s "http://127.0.0.1:$port/metrics" > "$work/metrics-warm.txt"
+sleep $((seconds - 2 - warmup))
 curl -s "http://127.0.0.1:$port/metrics" > "$work/metrics.txt"
 # CPU seconds of the sensor so far, whole process and per thread (flow agent, inference, capture)
 python3 - "$pid" <<'PY'
@@ -56,14 +61,21 @@ wait "$pid" || true; pid=""
 grep "stopped; packets captured" "$work/run.log" || tail -5 "$work/run.log"
 grep -E '^flowpic_(packets_captured|ring_dropped|kernel_dropped|blocks_classified|blocks_dropped|journal_records|flows_active|inference_batches)' \
     "$work/metrics.txt" | grep -v '^#'
-python3 - "$work/metrics.txt" <<'PY'
+echo "at the warm-up scrape: $(grep -E "^flowpic_(blocks_dropped_total|blocks_classified_total)" "$work/metrics-warm.txt" | tr "\n" " ")"
+python3 - "$work/metrics.txt" "$work/metrics-warm.txt" "$warmup" <<'PY'
 import re, sys
-text = open(sys.argv[1]).read()
-def report(metric, title):
-    buckets, total_sum, count = [], 0.0, 0
-    for m in re.finditer(metric + r'_bucket\{le="([^"]+)"\} (\d+)', text):
-        buckets.append((float("inf") if m.group(1) == "+Inf" else float(m.group(1)), int(m.group(2))))
-    m = re.search(metric + r'_sum (\S+)', text); total_sum = float(m.group(1)) if m else 0.0
+texts = [open(sys.argv[1]).read(), open(sys.argv[2]).read()]
+def histogram(text, metric):
+    buckets = [(float("inf") if m.group(1) == "+Inf" else float(m.group(1)), int(m.group(2)))
+               for m in re.finditer(metric + r'_bucket\{le="([^"]+)"\} (\d+)', text)]
+    m = re.search(metric + r'_sum (\S+)', text)
+    return buckets, float(m.group(1)) if m else 0.0
+def report(metric, title, since_warmup=False):
+    buckets, total_sum = histogram(texts[0], metric)
+    if since_warmup and buckets:
+        early, early_sum = histogram(texts[1], metric)
+        buckets = [(b, c - e) for (b, c), (_, e) in zip(buckets, early)]
+        total_sum -= early_sum
     if not buckets:
         print(f"{title}: not in /metrics"); return
     total = buckets[-1][1]
@@ -82,4 +94,6 @@ def report(metric, title):
         print(f"  p{int(q * 100)} = {v * 1000:.1f} ms (in bucket {lo * 1000:g}..{hi * 1000:g} ms)")
 report("flowpic_block_latency_seconds", "block window end -> journal append")
 report("flowpic_block_finish_latency_seconds", "flow agent finishes block -> journal append")
+report("flowpic_block_latency_seconds", f"after the first {sys.argv[3]} s: block window end -> journal append", True)
+report("flowpic_block_finish_latency_seconds", f"after the first {sys.argv[3]} s: finishes block -> journal append", True)
 PY

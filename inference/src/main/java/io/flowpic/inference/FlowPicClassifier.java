@@ -387,6 +387,35 @@ public final class FlowPicClassifier implements AutoCloseable {
         engine = pass + "; checked against the SavedModel on " + n + " probe inputs, max score difference " + worst;
     }
 
+    /**
+     * A task that runs the Java forward pass on the probe pictures for about {@code budgetNanos}, on a pass of its
+     * own: C2 compiles methods, not instances, so running it on another thread while this classifier already
+     * serves makes the serving pass fast sooner. Until C2 has compiled the vector kernels they run tens of times
+     * slower; live, the first seconds of blocks queued behind them (block end to journal p99 ~760 ms over a 75 s
+     * run whose later blocks all took ≤ 50 ms, bench/RESULTS.md section 7). {@code null} on TensorFlow.
+     */
+    public Runnable warmUp(long budgetNanos) {
+        if (javaPass == null) {
+            return null;
+        }
+        JavaForwardPass pass = JavaForwardPass.detect(bundle.graph(), session, inputTensor, flowTensor, outputTensor,
+                metadata.resolution()).pass();
+        if (pass == null) {
+            return null;
+        }
+        int n = JavaProbes.COUNT;
+        float[] probe = JavaProbes.images(metadata.resolution());
+        float[] flows = JavaProbes.flows();
+        float[] scores = new float[n * classes];
+        int normalisation = norm;
+        return () -> {
+            long deadline = System.nanoTime() + budgetNanos;
+            do {
+                pass.classify(probe, flows, n, normalisation, scores);
+            } while (System.nanoTime() < deadline && !Thread.currentThread().isInterrupted());
+        };
+    }
+
     /** Which engine {@link #classify} uses (Java forward pass or TensorFlow), and why (for logs and benchmarks). */
     public String engine() {
         return engine;

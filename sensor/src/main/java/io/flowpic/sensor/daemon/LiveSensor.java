@@ -43,6 +43,12 @@ public final class LiveSensor implements AutoCloseable
     private static final long SHUTDOWN_WAIT_NANOS = TimeUnit.SECONDS.toNanos(20);
     /** At shutdown, how long exporters get to send what was journaled last (the rest goes at the next start). */
     private static final long EXPORT_DRAIN_NANOS = TimeUnit.SECONDS.toNanos(5);
+    /**
+     * Java forward pass warm-up beside the first model's start (FlowPicClassifier.warmUp): 3 s took the whole-run
+     * block latency p99 from ~760 ms to ~120 ms (bench/RESULTS.md section 7). A reloaded model runs kernels C2 has
+     * already compiled.
+     */
+    private static final long WARM_UP_NANOS = TimeUnit.SECONDS.toNanos(3);
 
     private final SensorConfig config;
     private final Path configFile;
@@ -83,6 +89,13 @@ public final class LiveSensor implements AutoCloseable
             interfaceReason = "configured";
         }
         firstModel = ModelLocator.load(config.model().path(), config.flowpic().spec(), config.inference().threads());
+        final Runnable warmUp = firstModel.warmUp(WARM_UP_NANOS);
+        if (warmUp != null)
+        {
+            final Thread thread = new Thread(warmUp, "flowpic-warm-up");
+            thread.setDaemon(true);
+            thread.start();
+        }
         JournalWriter journalWriter = null;
         JournalHousekeeping housekeeping = null;
         LiveCapture liveCapture = null;
