@@ -5,6 +5,10 @@
 #
 #   bench/live-capture.sh [SECONDS_PER_RATE] [RATE_PPS ...]
 #
+# FLOW_AGENTS=N sets pipeline.flow-agents (default 1); TOOLS="flowpic" leaves tcpdump out; SNAP=BYTES makes the
+# capture with `gen-capture --snap-length` (default 128: headers only, so the sender, which shares the cores,
+# spends less on payload copies).
+#
 # Needs root, iproute2, tcpreplay, tcpdump, and ../shared/data/pcap/ndpi (as source traffic).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,8 +18,11 @@ rates=("$@"); [ "${#rates[@]}" -gt 0 ] || rates=(25000 50000 100000 150000 20000
 source bench/lib/veth.sh
 veth_up fpb
 
-./flowpic bench gen-capture --packets 200000 --flows 5000 --out "$work/traffic.pcap" ../shared/data/pcap/ndpi/*.pcap* >/dev/null 2>&1
-printf 'capture:\n  interface: %s\njournal:\n  path: %s/journal\nmetrics:\n  enabled: false\n' "$host" "$work" > "$work/flowpic.yaml"
+./flowpic bench gen-capture --packets 200000 --flows 5000 --snap-length "${SNAP:-128}" --out "$work/traffic.pcap" \
+    ../shared/data/pcap/ndpi/*.pcap* >/dev/null 2>&1
+printf 'capture:\n  interface: %s\njournal:\n  path: %s/journal\nmetrics:\n  enabled: false\npipeline:\n  flow-agents: %d\n' \
+    "$host" "$work" "${FLOW_AGENTS:-1}" > "$work/flowpic.yaml"
+tools="${TOOLS:-flowpic tcpdump}"
 
 send() { # rate -> packets sent
     local rate=$1 loops
@@ -27,16 +34,30 @@ send() { # rate -> packets sent
 echo "tool,target_pps,sent,captured,dropped"
 for rate in "${rates[@]}"; do
     # flowpic
+    if [[ " $tools " == *" flowpic "* ]]; then
     rm -rf "$work/journal"
     ./flowpic run --config "$work/flowpic.yaml" --duration $((seconds + 8)) > "$work/run.log" 2>&1 &
     pid=$!
     for _ in $(seq 1 120); do grep -q "capturing on" "$work/run.log" && break; sleep 0.5; done
     sent=$(send "$rate")
+    # CPU seconds per sensor thread over its life (flow agents, capture, inference)
+    threads=$(python3 - "$pid" <<'PY'
+import os, sys
+pid = sys.argv[1]; tick = os.sysconf("SC_CLK_TCK"); per = {}
+for tid in os.listdir(f"/proc/{pid}/task"):
+    line = open(f"/proc/{pid}/task/{tid}/stat").read()
+    name = line[line.index("(") + 1:line.rindex(")")]; f = line[line.rindex(")") + 2:].split()
+    per[name] = per.get(name, 0) + (int(f[11]) + int(f[12])) / tick
+print(" ".join(f"{n.replace(' ', '_')}={s:.1f}" for n, s in sorted(per.items(), key=lambda kv: -kv[1]) if s >= 0.5))
+PY
+)
     wait "$pid" || true
     line=$(grep "stopped; packets captured" "$work/run.log")
     captured=$(sed -n 's/.*packets captured \([0-9]*\).*/\1/p' <<<"$line")
     dropped=$(( $(sed -n 's/.*ring drops \([0-9]*\).*/\1/p' <<<"$line") + $(sed -n 's/.*kernel drops \([0-9]*\).*/\1/p' <<<"$line") ))
-    echo "flowpic,$rate,$sent,$captured,$dropped"
+    echo "flowpic,$rate,$sent,$captured,$dropped,${FLOW_AGENTS:-1} agents: $threads"
+    fi
+    [[ " $tools " == *" tcpdump "* ]] || continue
     # tcpdump
     tcpdump -i "$host" -w /dev/null -B 65536 -s 256 > "$work/tcpdump.log" 2>&1 &
     pid=$!
