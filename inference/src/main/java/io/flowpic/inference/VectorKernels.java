@@ -54,120 +54,130 @@ final class VectorKernels {
     }
 
     /**
-     * Dense convolution, any stride, of the output rows {@code oy} with {@code rows[oy]} ({@code null}: all): {@code out[(oy*o+ox)*fp + f] = Σ_t in[(oy*s*wp + ox*s)*cs + taps[t]] *
-     * w[t*fp + f]} over an input already zero-padded to width {@code wp} with channel stride {@code cs}; no bias.
+     * Convolution, any stride, of the output positions set in {@code bits} (bit {@code ox} of {@code bits[oy]};
+     * {@code null}: all; sides ≤ 64 when given): {@code out[(oy*o+ox)*fp + f] = Σ_t in[(oy*s*wp + ox*s)*cs + taps[t]]
+     * * w[t*fp + f]} over an input already zero-padded to width {@code wp} with channel stride {@code cs}; no bias.
+     * Positions go in blocks of {@link #BLOCK_1} or {@link #BLOCK_2} starting at the next set bit (moved left to fit
+     * the row), so a block may also compute a few unset positions; the caller must accept their values there.
      */
     static void conv(float[] in, int wp, int cs, int[] taps, int s, float[] w, int fp, float[] out, int o,
-                     boolean[] rows) {
+                     long[] bits) {
         int vecs = fp / LANES;
-        if (vecs == 1) {
-            conv1Vec(in, wp, cs, taps, s, w, out, o, rows);
-        } else if (vecs == 2) {
-            conv2Vec(in, wp, cs, taps, s, w, out, o, rows);
-        } else {
-            convAny(in, wp, cs, taps, s, w, fp, out, o, rows);
+        for (int oy = 0; oy < o; oy++) {
+            int ox = 0;
+            while (ox < o) {
+                int next = ox;
+                if (bits != null) {
+                    long rest = bits[oy] & (-1L << ox);
+                    if (rest == 0) {
+                        break;
+                    }
+                    next = Long.numberOfTrailingZeros(rest);
+                }
+                if (vecs == 1 && o >= BLOCK_1) {
+                    int start = Math.min(next, o - BLOCK_1);
+                    block1(in, wp, cs, taps, s, w, out, o, oy, start);
+                    ox = start + BLOCK_1;
+                } else if (vecs == 2 && o >= BLOCK_2) {
+                    int start = Math.min(next, o - BLOCK_2);
+                    block2(in, wp, cs, taps, s, w, out, o, oy, start);
+                    ox = start + BLOCK_2;
+                } else {
+                    convPosition(in, wp, cs, taps, s, w, fp, out, o, oy, next);
+                    ox = next + 1;
+                }
+            }
         }
     }
 
-    /** Up to 8 filters: 4 output positions at a time, one accumulator each. */
-    private static void conv1Vec(float[] in, int wp, int cs, int[] taps, int s, float[] w, float[] out, int o, boolean[] rows) {
+    static final int BLOCK_1 = 4;
+    static final int BLOCK_2 = 6;
+
+    /** Up to 8 filters: {@link #BLOCK_1} output positions, one accumulator each. */
+    private static void block1(float[] in, int wp, int cs, int[] taps, int s, float[] w, float[] out, int o,
+                               int oy, int ox) {
         int step = s * cs;
         int nt = taps.length;
-        for (int oy = 0; oy < o; oy++) {
-            if (rows != null && !rows[oy]) {
-                continue;
-            }
-            int ox = 0;
-            for (; ox + 4 <= o; ox += 4) {
-                FloatVector a0 = FloatVector.zero(S);
-                FloatVector a1 = FloatVector.zero(S);
-                FloatVector a2 = FloatVector.zero(S);
-                FloatVector a3 = FloatVector.zero(S);
-                int ib = (oy * s * wp + ox * s) * cs;
-                for (int t = 0; t < nt; t++) {
-                    FloatVector wv = FloatVector.fromArray(S, w, t * LANES);
-                    int i = ib + taps[t];
-                    a0 = FloatVector.broadcast(S, in[i]).fma(wv, a0);
-                    a1 = FloatVector.broadcast(S, in[i + step]).fma(wv, a1);
-                    a2 = FloatVector.broadcast(S, in[i + 2 * step]).fma(wv, a2);
-                    a3 = FloatVector.broadcast(S, in[i + 3 * step]).fma(wv, a3);
-                }
-                int ob = (oy * o + ox) * LANES;
-                a0.intoArray(out, ob);
-                a1.intoArray(out, ob + LANES);
-                a2.intoArray(out, ob + 2 * LANES);
-                a3.intoArray(out, ob + 3 * LANES);
-            }
-            for (; ox < o; ox++) {
-                convPosition(in, wp, cs, taps, s, w, LANES, out, o, oy, ox);
-            }
+        FloatVector a0 = FloatVector.zero(S);
+        FloatVector a1 = FloatVector.zero(S);
+        FloatVector a2 = FloatVector.zero(S);
+        FloatVector a3 = FloatVector.zero(S);
+        int ib = (oy * s * wp + ox * s) * cs;
+        for (int t = 0; t < nt; t++) {
+            FloatVector wv = FloatVector.fromArray(S, w, t * LANES);
+            int i = ib + taps[t];
+            a0 = FloatVector.broadcast(S, in[i]).fma(wv, a0);
+            a1 = FloatVector.broadcast(S, in[i + step]).fma(wv, a1);
+            a2 = FloatVector.broadcast(S, in[i + 2 * step]).fma(wv, a2);
+            a3 = FloatVector.broadcast(S, in[i + 3 * step]).fma(wv, a3);
         }
+        int ob = (oy * o + ox) * LANES;
+        a0.intoArray(out, ob);
+        a1.intoArray(out, ob + LANES);
+        a2.intoArray(out, ob + 2 * LANES);
+        a3.intoArray(out, ob + 3 * LANES);
     }
 
-    /** 9 to 16 filters: 4 output positions x 2 vectors of filters in registers. */
-    private static void conv2Vec(float[] in, int wp, int cs, int[] taps, int s, float[] w, float[] out, int o, boolean[] rows) {
+    /**
+     * 9 to 16 filters: {@link #BLOCK_2} output positions x 2 vectors of filters, 12 accumulators in registers (with
+     * the 2 weight vectors and a broadcast, 15 of AVX2's 16): each tap's loads serve 12 multiply-adds (4 positions
+     * served 8, and this loop is bound by its loads and index arithmetic, not by the multiply-adds).
+     */
+    private static void block2(float[] in, int wp, int cs, int[] taps, int s, float[] w, float[] out, int o,
+                               int oy, int ox) {
         int step = s * cs;
         int fp = 2 * LANES;
         int nt = taps.length;
-        for (int oy = 0; oy < o; oy++) {
-            if (rows != null && !rows[oy]) {
-                continue;
-            }
-            int ox = 0;
-            for (; ox + 4 <= o; ox += 4) {
-                FloatVector a0 = FloatVector.zero(S);
-                FloatVector a1 = FloatVector.zero(S);
-                FloatVector a2 = FloatVector.zero(S);
-                FloatVector a3 = FloatVector.zero(S);
-                FloatVector b0 = FloatVector.zero(S);
-                FloatVector b1 = FloatVector.zero(S);
-                FloatVector b2 = FloatVector.zero(S);
-                FloatVector b3 = FloatVector.zero(S);
-                int ib = (oy * s * wp + ox * s) * cs;
-                for (int t = 0; t < nt; t++) {
-                    int wb = t * fp;
-                    FloatVector wa = FloatVector.fromArray(S, w, wb);
-                    FloatVector wbv = FloatVector.fromArray(S, w, wb + LANES);
-                    int i = ib + taps[t];
-                    FloatVector x0 = FloatVector.broadcast(S, in[i]);
-                    FloatVector x1 = FloatVector.broadcast(S, in[i + step]);
-                    FloatVector x2 = FloatVector.broadcast(S, in[i + 2 * step]);
-                    FloatVector x3 = FloatVector.broadcast(S, in[i + 3 * step]);
-                    a0 = x0.fma(wa, a0);
-                    b0 = x0.fma(wbv, b0);
-                    a1 = x1.fma(wa, a1);
-                    b1 = x1.fma(wbv, b1);
-                    a2 = x2.fma(wa, a2);
-                    b2 = x2.fma(wbv, b2);
-                    a3 = x3.fma(wa, a3);
-                    b3 = x3.fma(wbv, b3);
-                }
-                int ob = (oy * o + ox) * fp;
-                a0.intoArray(out, ob);
-                b0.intoArray(out, ob + LANES);
-                a1.intoArray(out, ob + fp);
-                b1.intoArray(out, ob + fp + LANES);
-                a2.intoArray(out, ob + 2 * fp);
-                b2.intoArray(out, ob + 2 * fp + LANES);
-                a3.intoArray(out, ob + 3 * fp);
-                b3.intoArray(out, ob + 3 * fp + LANES);
-            }
-            for (; ox < o; ox++) {
-                convPosition(in, wp, cs, taps, s, w, fp, out, o, oy, ox);
-            }
+        FloatVector a0 = FloatVector.zero(S);
+        FloatVector a1 = FloatVector.zero(S);
+        FloatVector a2 = FloatVector.zero(S);
+        FloatVector a3 = FloatVector.zero(S);
+        FloatVector a4 = FloatVector.zero(S);
+        FloatVector a5 = FloatVector.zero(S);
+        FloatVector b0 = FloatVector.zero(S);
+        FloatVector b1 = FloatVector.zero(S);
+        FloatVector b2 = FloatVector.zero(S);
+        FloatVector b3 = FloatVector.zero(S);
+        FloatVector b4 = FloatVector.zero(S);
+        FloatVector b5 = FloatVector.zero(S);
+        int ib = (oy * s * wp + ox * s) * cs;
+        for (int t = 0; t < nt; t++) {
+            int wb = t * fp;
+            FloatVector wa = FloatVector.fromArray(S, w, wb);
+            FloatVector wbv = FloatVector.fromArray(S, w, wb + LANES);
+            int i = ib + taps[t];
+            FloatVector x = FloatVector.broadcast(S, in[i]);
+            a0 = x.fma(wa, a0);
+            b0 = x.fma(wbv, b0);
+            x = FloatVector.broadcast(S, in[i + step]);
+            a1 = x.fma(wa, a1);
+            b1 = x.fma(wbv, b1);
+            x = FloatVector.broadcast(S, in[i + 2 * step]);
+            a2 = x.fma(wa, a2);
+            b2 = x.fma(wbv, b2);
+            x = FloatVector.broadcast(S, in[i + 3 * step]);
+            a3 = x.fma(wa, a3);
+            b3 = x.fma(wbv, b3);
+            x = FloatVector.broadcast(S, in[i + 4 * step]);
+            a4 = x.fma(wa, a4);
+            b4 = x.fma(wbv, b4);
+            x = FloatVector.broadcast(S, in[i + 5 * step]);
+            a5 = x.fma(wa, a5);
+            b5 = x.fma(wbv, b5);
         }
-    }
-
-    private static void convAny(float[] in, int wp, int cs, int[] taps, int s, float[] w, int fp, float[] out,
-                                int o, boolean[] rows) {
-        for (int oy = 0; oy < o; oy++) {
-            if (rows != null && !rows[oy]) {
-                continue;
-            }
-            for (int ox = 0; ox < o; ox++) {
-                convPosition(in, wp, cs, taps, s, w, fp, out, o, oy, ox);
-            }
-        }
+        int ob = (oy * o + ox) * fp;
+        a0.intoArray(out, ob);
+        b0.intoArray(out, ob + LANES);
+        a1.intoArray(out, ob + fp);
+        b1.intoArray(out, ob + fp + LANES);
+        a2.intoArray(out, ob + 2 * fp);
+        b2.intoArray(out, ob + 2 * fp + LANES);
+        a3.intoArray(out, ob + 3 * fp);
+        b3.intoArray(out, ob + 3 * fp + LANES);
+        a4.intoArray(out, ob + 4 * fp);
+        b4.intoArray(out, ob + 4 * fp + LANES);
+        a5.intoArray(out, ob + 5 * fp);
+        b5.intoArray(out, ob + 5 * fp + LANES);
     }
 
     /** One output position, every filter, accumulating in {@code out}. */
