@@ -91,6 +91,8 @@ final class JavaForwardPass {
         final long kMask;
         /** Conv output for the empty picture (later convs only), captured at load through this same code. */
         float[] base;
+        /** Pooled output for the empty picture, captured with {@link #base}. */
+        float[] outBase;
         final float[] conv;  // [o][o][fp]
         final float[] out;   // [p][p][fp]
 
@@ -158,8 +160,8 @@ final class JavaForwardPass {
                 System.arraycopy(base, 0, conv, 0, conv.length);
             }
             VectorKernels.conv(padded, wp, cs, taps, s, w, fp, conv, o, bits);
-            VectorKernels.poolBiasRelu(conv, o, fp, q, bias, out, p);
             poolBits(bits != null);
+            pool(bits != null);
         }
 
         /** convBits = the output positions whose window holds a dirty input position ({@code inBits}). */
@@ -184,6 +186,12 @@ final class JavaForwardPass {
                 }
                 convBits[oy] = b;
             }
+        }
+
+        /** Pool + bias + relu; with {@code tracked}, only the outputs set in outBits (the rest: {@link #outBase}). */
+        private void pool(boolean tracked) {
+            boolean skip = tracked && outBits != null && outBase != null;
+            VectorKernels.poolBiasRelu(conv, o, fp, q, bias, out, p, skip ? outBits : null, outBase);
         }
 
         /** outBits from convBits through the q x q pool; all set when the conv was computed everywhere. */
@@ -261,8 +269,8 @@ final class JavaForwardPass {
                     }
                 }
             }
-            VectorKernels.poolBiasRelu(conv, o, fp, q, bias, out, p);
             poolBits(convBits != null);
+            pool(convBits != null);
         }
 
         private void runDenseFirst(int[] idx, float[] val, int nnz) {
@@ -276,8 +284,8 @@ final class JavaForwardPass {
             for (int i = 0; i < nnz; i++) {
                 firstPadded[(idx[i] / side + padBefore) * wp + idx[i] % side + padBefore] = 0f;
             }
-            VectorKernels.poolBiasRelu(conv, o, fp, q, bias, out, p);
             poolBits(false);
+            pool(false);
         }
     }
 
@@ -625,8 +633,11 @@ final class JavaForwardPass {
     /** Runs the convs on the empty picture, every row computed, and keeps each later conv's output as its base. */
     private void captureBase() {
         cnn(0, 0);
-        for (int i = 1; i < convs.size(); i++) {
-            convs.get(i).base = convs.get(i).conv.clone();
+        for (int i = 0; i < convs.size(); i++) {
+            if (i > 0) {
+                convs.get(i).base = convs.get(i).conv.clone();
+            }
+            convs.get(i).outBase = convs.get(i).out.clone();
         }
     }
 

@@ -79,9 +79,17 @@ final class VectorKernels {
                     block1(in, wp, cs, taps, s, w, out, o, oy, start);
                     ox = start + BLOCK_1;
                 } else if (vecs == 2 && o >= BLOCK_2) {
-                    int start = Math.min(next, o - BLOCK_2);
-                    block2(in, wp, cs, taps, s, w, out, o, oy, start);
-                    ox = start + BLOCK_2;
+                    // a short dirty run (≤ 3, e.g. the edge of a packet row's reach) costs half a block of 6 this way
+                    int run = bits == null ? o - next : Math.min(Long.numberOfTrailingZeros(~(bits[oy] >>> next)), o - next);
+                    if (run > BLOCK_2_SHORT) {
+                        int start = Math.min(next, o - BLOCK_2);
+                        block2(in, wp, cs, taps, s, w, out, o, oy, start);
+                        ox = start + BLOCK_2;
+                    } else {
+                        int start = Math.min(next, o - BLOCK_2_SHORT);
+                        block2Short(in, wp, cs, taps, s, w, out, o, oy, start);
+                        ox = start + BLOCK_2_SHORT;
+                    }
                 } else {
                     convPosition(in, wp, cs, taps, s, w, fp, out, o, oy, next);
                     ox = next + 1;
@@ -92,6 +100,7 @@ final class VectorKernels {
 
     static final int BLOCK_1 = 4;
     static final int BLOCK_2 = 6;
+    static final int BLOCK_2_SHORT = 3;
 
     /** Up to 8 filters: {@link #BLOCK_1} output positions, one accumulator each. */
     private static void block1(float[] in, int wp, int cs, int[] taps, int s, float[] w, float[] out, int o,
@@ -180,6 +189,43 @@ final class VectorKernels {
         b5.intoArray(out, ob + 5 * fp + LANES);
     }
 
+    /** {@link #block2} for {@link #BLOCK_2_SHORT} positions (6 accumulators). */
+    private static void block2Short(float[] in, int wp, int cs, int[] taps, int s, float[] w, float[] out, int o,
+                                    int oy, int ox) {
+        int step = s * cs;
+        int fp = 2 * LANES;
+        int nt = taps.length;
+        FloatVector a0 = FloatVector.zero(S);
+        FloatVector a1 = FloatVector.zero(S);
+        FloatVector a2 = FloatVector.zero(S);
+        FloatVector b0 = FloatVector.zero(S);
+        FloatVector b1 = FloatVector.zero(S);
+        FloatVector b2 = FloatVector.zero(S);
+        int ib = (oy * s * wp + ox * s) * cs;
+        for (int t = 0; t < nt; t++) {
+            int wb = t * fp;
+            FloatVector wa = FloatVector.fromArray(S, w, wb);
+            FloatVector wbv = FloatVector.fromArray(S, w, wb + LANES);
+            int i = ib + taps[t];
+            FloatVector x = FloatVector.broadcast(S, in[i]);
+            a0 = x.fma(wa, a0);
+            b0 = x.fma(wbv, b0);
+            x = FloatVector.broadcast(S, in[i + step]);
+            a1 = x.fma(wa, a1);
+            b1 = x.fma(wbv, b1);
+            x = FloatVector.broadcast(S, in[i + 2 * step]);
+            a2 = x.fma(wa, a2);
+            b2 = x.fma(wbv, b2);
+        }
+        int ob = (oy * o + ox) * fp;
+        a0.intoArray(out, ob);
+        b0.intoArray(out, ob + LANES);
+        a1.intoArray(out, ob + fp);
+        b1.intoArray(out, ob + fp + LANES);
+        a2.intoArray(out, ob + 2 * fp);
+        b2.intoArray(out, ob + 2 * fp + LANES);
+    }
+
     /** One output position, every filter, accumulating in {@code out}. */
     private static void convPosition(float[] in, int wp, int cs, int[] taps, int s, float[] w, int fp,
                                      float[] out, int o, int oy, int ox) {
@@ -207,9 +253,11 @@ final class VectorKernels {
     /**
      * Max-pool q x q (VALID) of {@code conv [o][o][fp]}, then + bias and relu, into {@code out [p][p][fp]};
      * relu(max + b) = max(relu(x + b)) since both are monotone. Written without vector phis (a vector merged by a
-     * loop or a conditional is boxed by JDK 17's C2): 1x1 and 2x2 pools as straight code, others by lane.
+     * loop or a conditional is boxed by JDK 17's C2): 1x1 and 2x2 pools as straight code, others by lane. Outputs
+     * whose bit in {@code bits} is clear ({@code bits} null: none) are the empty picture's, copied from {@code base}.
      */
-    static void poolBiasRelu(float[] conv, int o, int fp, int q, float[] bias, float[] out, int p) {
+    static void poolBiasRelu(float[] conv, int o, int fp, int q, float[] bias, float[] out, int p, long[] bits,
+                             float[] base) {
         if (q > 2) {
             poolScalar(conv, o, fp, q, bias, out, p);
             return;
@@ -217,18 +265,24 @@ final class VectorKernels {
         FloatVector zero = FloatVector.zero(S);
         int right = fp;
         int down = o * fp;
-        for (int v = 0; v < fp; v += LANES) {
-            FloatVector b = FloatVector.fromArray(S, bias, v);
-            for (int py = 0; py < p; py++) {
-                for (int px = 0; px < p; px++) {
-                    int base = ((py * q) * o + px * q) * fp + v;
-                    FloatVector m = FloatVector.fromArray(S, conv, base);
+        for (int py = 0; py < p; py++) {
+            long row = bits == null ? -1L : bits[py];
+            for (int px = 0; px < p; px++) {
+                int at = (py * p + px) * fp;
+                if (bits != null && (row & (1L << px)) == 0) {
+                    System.arraycopy(base, at, out, at, fp);
+                    continue;
+                }
+                int cell = ((py * q) * o + px * q) * fp;
+                for (int v = 0; v < fp; v += LANES) {
+                    int c = cell + v;
+                    FloatVector m = FloatVector.fromArray(S, conv, c);
                     if (q == 2) {
-                        m = m.max(FloatVector.fromArray(S, conv, base + right))
-                                .max(FloatVector.fromArray(S, conv, base + down))
-                                .max(FloatVector.fromArray(S, conv, base + down + right));
+                        m = m.max(FloatVector.fromArray(S, conv, c + right))
+                                .max(FloatVector.fromArray(S, conv, c + down))
+                                .max(FloatVector.fromArray(S, conv, c + down + right));
                     }
-                    m.add(b).max(zero).intoArray(out, (py * p + px) * fp + v);
+                    m.add(FloatVector.fromArray(S, bias, v)).max(zero).intoArray(out, at + v);
                 }
             }
         }
