@@ -34,4 +34,30 @@ public final class TestCaptures
         Files.write(file, pcap.bytes());
         return file;
     }
+
+    /**
+     * Ethernet frames of {@code flows} UDP flows PEER → HOST (source ports {@code firstSrcPort} on), interleaved 1 ms
+     * apart; flow {@code f} has {@code packets + f % 7} packets, so each flow's count tells it apart.
+     */
+    public static Path udpFlows(final Path file, final int firstSrcPort, final int dstPort, final int flows,
+        final int packets) throws IOException
+    {
+        final CaptureWriter pcap = CaptureWriter.pcap(ByteOrder.LITTLE_ENDIAN, false, 65535, LinkType.ETHERNET);
+        long micros = 0;
+        for (int i = 0; i < packets + 6; i++)
+        {
+            for (int f = 0; f < flows; f++)
+            {
+                if (i < packets + f % 7)
+                {
+                    final byte[] ip = Packets.ipv4(PEER, HOST, 17, i, 0, new byte[0],
+                        Packets.udp(firstSrcPort + f, dstPort, 72 + i));
+                    pcap.record(1_700_000_000L + micros / 1_000_000, micros % 1_000_000, Packets.ethernet(0x0800, ip));
+                    micros += 1000;
+                }
+            }
+        }
+        Files.write(file, pcap.bytes());
+        return file;
+    }
 }
