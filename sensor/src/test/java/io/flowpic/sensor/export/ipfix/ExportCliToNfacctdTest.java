@@ -40,7 +40,11 @@ class ExportCliToNfacctdTest
         final Path captures = SharedData.ndpiCaptures();
         final String nfacctd = IpfixTools.require("nfacctd", "pmacct");
         final Path journal = dir.resolve("journal");
-        final List<String> replay = new ArrayList<>(List.of("replay", "--model", "default", "--journal", journal.toString()));
+        // A confidence floor that leaves some blocks "unknown": that label must reach the collector like any other.
+        final Path config = dir.resolve("flowpic.yaml");
+        Files.writeString(config, "flowpic:\n  min-confidence: 0.5\n");
+        final List<String> replay = new ArrayList<>(List.of("replay", "--config", config.toString(), "--model", "default",
+            "--journal", journal.toString()));
         for (final String name : new String[] {"443-chrome.pcap", "443-firefox.pcap", "1kxun.pcap", "instagram.pcap",
             "KakaoTalk_talk.pcap", "http_ipv6.pcap"})
         {
@@ -57,6 +61,8 @@ class ExportCliToNfacctdTest
             records = reader.readAll();
         }
         assertTrue(records.size() >= 50, "the replay journaled " + records.size() + " records");
+        assertTrue(records.stream().anyMatch(r -> "unknown".equals(r.label)) &&
+            records.stream().anyMatch(r -> !"unknown".equals(r.label)), "some records unknown, some labelled");
 
         final int port = IpfixTools.freeUdpPort();
         final Path primitives = dir.resolve("flowpic.lst");
