@@ -38,9 +38,10 @@ sender=$!
 # A second histogram from WARMUP_SECONDS on (default 20): the difference of two scrapes leaves out the first
 # seconds, when C2 is still compiling the classifier and the first blocks wait behind it.
 warmup="${WARMUP_SECONDS:-20}"
+[ "$seconds" -gt $((warmup + 2)) ] || warmup=$(( seconds > 4 ? seconds / 2 : 1 ))
 sleep "$warmup"
 curl -s "http://127.0.0.1:$port/metrics" > "$work/metrics-warm.txt"
-sleep $((seconds - 2 - warmup))
+sleep $(( seconds - 2 - warmup > 0 ? seconds - 2 - warmup : 0 ))
 curl -s "http://127.0.0.1:$port/metrics" > "$work/metrics.txt"
 # CPU seconds of the sensor so far, whole process and per thread (flow agent, inference, capture)
 python3 - "$pid" <<'PY'

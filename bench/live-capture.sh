@@ -31,7 +31,7 @@ send() { # rate -> packets sent
         sed -n 's/.*Actual: \([0-9]*\) packets.*/\1/p' | head -1
 }
 
-echo "tool,target_pps,sent,captured,dropped"
+echo "tool,target_pps,sent,captured,dropped,threads (flowpic only: agents and CPU seconds per thread)"
 for rate in "${rates[@]}"; do
     # flowpic
     if [[ " $tools " == *" flowpic "* ]]; then

@@ -9,12 +9,18 @@
 #
 # Needs ndpiReader (Debian libndpi-bin), tcpdump, and ../shared/data/pcap/ndpi as source traffic.
 set -euo pipefail
+[ -z "${CAPTURE:-}" ] || CAPTURE="$(realpath -m "$CAPTURE")"   # before the cd below
 cd "$(dirname "$0")/.."
 packets="${1:-2000000}"; flows="${2:-20000}"; runs="${3:-5}"
 work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT
 capture="${CAPTURE:-$work/bench.pcap}"   # CAPTURE=FILE reuses a capture made as below
-[ -f "$capture" ] || ./flowpic bench gen-capture --packets "$packets" --flows "$flows" --out "$capture" \
-    ../shared/data/pcap/ndpi/*.pcap* 2>/dev/null | tail -1
+if [ -f "$capture" ]; then
+    packets=$(capinfos -c -M "$capture" | awk '/Number of packets/ {print $NF}')   # packets/s from the file itself
+    echo "reusing $capture: $packets packets"
+else
+    ./flowpic bench gen-capture --packets "$packets" --flows "$flows" --out "$capture" \
+        ../shared/data/pcap/ndpi/*.pcap* 2>/dev/null | tail -1
+fi
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 time_of() { /usr/bin/time -f "%e %U %S" "$@" >/dev/null 2>"$work/time" || true; tail -1 "$work/time"; }

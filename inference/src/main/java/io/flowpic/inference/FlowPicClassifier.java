@@ -391,10 +391,17 @@ public final class FlowPicClassifier implements AutoCloseable {
      * A task that runs the Java forward pass on the probe pictures for about {@code budgetNanos}, on a pass of its
      * own: C2 compiles methods, not instances, so running it on another thread while this classifier already
      * serves makes the serving pass fast sooner. Until C2 has compiled the vector kernels they run tens of times
-     * slower; live, the first seconds of blocks queued behind them (block end to journal p99 ~760 ms over a 75 s
-     * run whose later blocks all took ≤ 50 ms, bench/RESULTS.md section 7). {@code null} on TensorFlow.
+     * slower; live, the first seconds of blocks queued behind them (block end to journal p99 757–837 ms over a
+     * 75 s run whose later blocks all took ≤ 50 ms, bench/RESULTS.md section 11). Building the task reads the
+     * weights through the session (so it is synchronized with classify and refused once closed); running it
+     * touches nothing of this classifier. {@code null} on TensorFlow.
+     *
+     * @throws IllegalStateException if closed
      */
-    public Runnable warmUp(long budgetNanos) {
+    public synchronized Runnable warmUp(long budgetNanos) {
+        if (closed) {
+            throw new IllegalStateException("classifier for " + modelDir + " is closed");
+        }
         if (javaPass == null) {
             return null;
         }

@@ -133,7 +133,8 @@ final class JavaForwardPass {
             }
             this.conv = new float[o * o * fp];
             this.out = new float[p * p * fp];
-            boolean tracked = side <= 64 && o <= 64;
+            // one long per row; the window and pool masks need k and q below 64 as well
+            boolean tracked = side <= 64 && o <= 64 && k < 64 && q < 64;
             this.convBits = tracked ? new long[o] : null;
             this.outBits = tracked ? new long[p] : null;
             this.kMask = k >= 64 ? -1L : (1L << k) - 1;
@@ -225,7 +226,7 @@ final class JavaForwardPass {
          * windows of one kernel row are adjacent outputs, so a cell adds one contiguous run of k·fp floats per
          * kernel row (weights stored with kw reversed). A crowded picture goes dense.
          */
-        void runSparse(int[] idx, float[] val, int nnz) {
+        void runSparse(int[] idx, float[] val, int nnz, boolean tracking) {
             if (nnz * 2 > o * o) {
                 runDenseFirst(idx, val, nnz);
                 return;
@@ -270,7 +271,7 @@ final class JavaForwardPass {
                 }
             }
             poolBits(convBits != null);
-            pool(convBits != null);
+            pool(tracking && convBits != null);
         }
 
         private void runDenseFirst(int[] idx, float[] val, int nnz) {
@@ -342,6 +343,8 @@ final class JavaForwardPass {
     private final int cnnWidth;
     /** expm1 of log1p(count) as the graph computes it, by count; null if the model has no statistics. */
     private float[] expm1Table;
+
+    private boolean trackDirty = true;
 
     // scratch
     private final float[] features;
@@ -422,6 +425,14 @@ final class JavaForwardPass {
     }
 
     /** Test hook: changes one weight of the first dense layer so the load-time check must refuse the pass. */
+    /**
+     * Tests only: with {@code false} every conv computes and pools every position (the empty picture's values are
+     * never reused), the reference the dirty-position bookkeeping must equal bit for bit.
+     */
+    void trackDirtyPositions(boolean on) {
+        trackDirty = on;
+    }
+
     void corruptWeightForTest(float delta) {
         // The output layer's first bias moves every picture's logits: a weight of an early layer may meet only
         // zeros (a unit no probe activates) and change nothing the check could see.
@@ -630,7 +641,10 @@ final class JavaForwardPass {
         return null;
     }
 
-    /** Runs the convs on the empty picture, every row computed, and keeps each later conv's output as its base. */
+    /**
+     * Runs the convs on the empty picture, every position computed, and keeps each later conv's output as its
+     * {@code base} and every conv's pooled output as its {@code outBase}.
+     */
     private void captureBase() {
         cnn(0, 0);
         for (int i = 0; i < convs.size(); i++) {
@@ -792,13 +806,13 @@ final class JavaForwardPass {
 
     private void cnn(int nnz, int at) {
         Conv first = convs.get(0);
-        first.runSparse(nzIndex, nzValue, nnz);
+        first.runSparse(nzIndex, nzValue, nnz, trackDirty);
         float[] x = first.out;
-        long[] bits = first.outBits;
+        long[] bits = trackDirty ? first.outBits : null;
         for (int i = 1; i < convs.size(); i++) {
             convs.get(i).run(x, bits);
             x = convs.get(i).out;
-            bits = convs.get(i).outBits;
+            bits = trackDirty ? convs.get(i).outBits : null;
         }
         System.arraycopy(x, 0, features, at, cnnWidth);
     }

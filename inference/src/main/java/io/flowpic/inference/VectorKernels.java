@@ -13,7 +13,7 @@ import jdk.incubator.vector.VectorSpecies;
  * bare loop variable; a convolution's shifted reads ({@code b[j + kw]}) and any offset stay scalar (measured
  * 0.25-0.6 ns per multiply-add with or without {@code -XX:-UseSuperWord}), ~5x slower than TensorFlow. Here one
  * broadcast input value times a vector of filter weights is one fused multiply-add for 8 filters, with the
- * accumulators of 4 output positions held in registers.
+ * accumulators of several output positions (4, 6 or 3: see {@link #conv}) held in registers.
  *
  * <p>Only touched when the module is present ({@link #available()}); otherwise the classifier stays with
  * TensorFlow and says why.
@@ -57,8 +57,10 @@ final class VectorKernels {
      * Convolution, any stride, of the output positions set in {@code bits} (bit {@code ox} of {@code bits[oy]};
      * {@code null}: all; sides ≤ 64 when given): {@code out[(oy*o+ox)*fp + f] = Σ_t in[(oy*s*wp + ox*s)*cs + taps[t]]
      * * w[t*fp + f]} over an input already zero-padded to width {@code wp} with channel stride {@code cs}; no bias.
-     * Positions go in blocks of {@link #BLOCK_1} or {@link #BLOCK_2} starting at the next set bit (moved left to fit
-     * the row), so a block may also compute a few unset positions; the caller must accept their values there.
+     * Positions go in blocks starting at the next set bit (moved left to fit the row): {@link #BLOCK_1} for ≤ 8
+     * filters, {@link #BLOCK_2} for 9–16 ({@link #BLOCK_2_SHORT} for a run of ≤ 3 set bits), one at a time for more
+     * filters or a row shorter than the block. A block may also compute a few unset positions; the caller must accept
+     * their values there.
      */
     static void conv(float[] in, int wp, int cs, int[] taps, int s, float[] w, int fp, float[] out, int o,
                      long[] bits) {
@@ -254,7 +256,8 @@ final class VectorKernels {
      * Max-pool q x q (VALID) of {@code conv [o][o][fp]}, then + bias and relu, into {@code out [p][p][fp]};
      * relu(max + b) = max(relu(x + b)) since both are monotone. Written without vector phis (a vector merged by a
      * loop or a conditional is boxed by JDK 17's C2): 1x1 and 2x2 pools as straight code, others by lane. Outputs
-     * whose bit in {@code bits} is clear ({@code bits} null: none) are the empty picture's, copied from {@code base}.
+     * whose bit in {@code bits} is clear ({@code bits} null: none) are the empty picture's, copied from {@code base}
+     * (pools larger than 2 x 2 compute every output).
      */
     static void poolBiasRelu(float[] conv, int o, int fp, int q, float[] bias, float[] out, int p, long[] bits,
                              float[] base) {

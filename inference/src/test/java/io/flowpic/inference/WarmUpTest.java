@@ -41,16 +41,25 @@ class WarmUpTest {
             Thread thread = new Thread(warmUp, "warm-up-under-test");
             thread.start();
             int rounds = 0;
-            while (thread.isAlive() && rounds < 2_000) {
+            do {
                 float[] during = new float[n * classes];
                 classifier.classify(counts, flows, n, during);
                 assertArrayEquals(before, during, 0f, "round " + rounds);
                 rounds++;
-            }
+            } while (thread.isAlive() && rounds < 2_000);
             thread.join(TimeUnit.SECONDS.toMillis(30));
             assertFalse(thread.isAlive(), "the warm-up ends after its budget");
             assertTrue(rounds > 0);
         }
+    }
+
+    @Test
+    void aClosedClassifierRefusesAWarmUp() throws Exception {
+        FlowPicClassifier classifier = FlowPicClassifier.load(JavaForwardPassTest.DEFAULT_MODEL, 1,
+                FlowPicClassifier.FirstLayerMode.AUTO, FlowPicClassifier.Engine.JAVA);
+        classifier.close();
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                () -> classifier.warmUp(TimeUnit.SECONDS.toNanos(1)));
     }
 
     @Test

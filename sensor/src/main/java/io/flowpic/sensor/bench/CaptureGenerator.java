@@ -17,7 +17,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 
 /**
  * Builds large benchmark captures from real ones: the plain (untunnelled) IPv4 TCP/UDP packets of
@@ -31,7 +30,8 @@ import java.util.Set;
 public final class CaptureGenerator
 {
     public static final int DEFAULT_SNAP_LENGTH = 65_535;
-    public static final int MIN_SNAP_LENGTH = 64;
+    /** Ethernet + the longest IPv4 header + 8 transport bytes (ports): the header checksum is rewritten. */
+    public static final int MIN_SNAP_LENGTH = 14 + 60 + 8;
     private static final int ETHERNET = 14;
     private static final byte[] ETHERNET_HEADER = {2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, 8, 0};
     private static final long MAX_DISTANCE_FROM_MEDIAN_NANOS = 3_600L * 1_000_000_000L;
@@ -39,6 +39,7 @@ public final class CaptureGenerator
     private final List<long[]> times = new ArrayList<>();
     private final List<byte[]> ipHeaders = new ArrayList<>();
     private final List<int[]> lengths = new ArrayList<>();
+    private final List<String> flowKeys = new ArrayList<>();
     private final int snapLength;
     private int sourceFlows;
     private long sourceSpanNanos;
@@ -58,7 +59,6 @@ public final class CaptureGenerator
     {
         final PacketDecoder decoder = new PacketDecoder(1024);
         final DecodedPacket decoded = new DecodedPacket();
-        final Set<String> flows = new HashSet<>();
         long first = Long.MAX_VALUE;
         long last = Long.MIN_VALUE;
         final CaptureFileReader reader = new CaptureFileReader();
@@ -81,14 +81,18 @@ public final class CaptureGenerator
                     {
                         return;
                     }
-                    final int available = Math.min(capturedLength - (ipStart - offset), snapLength - ETHERNET);
+                    // Up to the IP total length: Ethernet pads short frames, and a copied trailer would make the
+                    // written captured length exceed the original length, which a pcap must not.
+                    final int ipBytes = decoded.ipLength > 0 ?
+                        Math.min(capturedLength - (ipStart - offset), decoded.ipLength) : capturedLength - (ipStart - offset);
+                    final int available = Math.min(ipBytes, snapLength - ETHERNET);
                     final byte[] header = new byte[available];
                     buffer.getBytes(ipStart, header);
                     ipHeaders.add(header);
                     times.add(new long[] {ts});
                     lengths.add(new int[] {decoded.ipLength});
-                    flows.add(decoded.srcLo + ":" + decoded.srcPort + ">" + decoded.dstLo + ":" + decoded.dstPort + "/" +
-                        decoded.protocol);
+                    flowKeys.add(decoded.srcLo + ":" + decoded.srcPort + ">" + decoded.dstLo + ":" + decoded.dstPort +
+                        "/" + decoded.protocol);
                 });
             }
             catch (final CaptureFileException ex)
@@ -126,7 +130,8 @@ public final class CaptureGenerator
         ipHeaders.addAll(sortedHeaders);
         lengths.clear();
         lengths.addAll(sortedLengths);
-        sourceFlows = flows.size();
+        sourceFlows = new HashSet<>(flowKeys).size();
+        flowKeys.clear();
         sourceSpanNanos = times.isEmpty() ? 0 : last - first;
         return times.size();
     }
@@ -170,6 +175,7 @@ public final class CaptureGenerator
                 times.set(kept, new long[] {ts - first});
                 ipHeaders.set(kept, ipHeaders.get(i));
                 lengths.set(kept, lengths.get(i));
+                flowKeys.set(kept, flowKeys.get(i));
                 kept++;
             }
         }
@@ -177,6 +183,7 @@ public final class CaptureGenerator
         times.subList(kept, times.size()).clear();
         ipHeaders.subList(kept, ipHeaders.size()).clear();
         lengths.subList(kept, lengths.size()).clear();
+        flowKeys.subList(kept, flowKeys.size()).clear();
         return leftOut;
     }
 
@@ -232,7 +239,7 @@ public final class CaptureGenerator
                         final long ts = base + round * roundNanos + times.get(p)[0] + c * 1000L;
                         record.clear();
                         record.putInt((int)(ts / 1_000_000_000L)).putInt((int)(ts % 1_000_000_000L / 1000));
-                        record.putInt(ETHERNET + ip.length).putInt(ETHERNET + lengths.get(p)[0]);
+                        record.putInt(ETHERNET + ip.length).putInt(ETHERNET + Math.max(ip.length, lengths.get(p)[0]));
                         record.put(ETHERNET_HEADER);
                         final int ipStart = record.position();
                         record.put(ip);

@@ -44,11 +44,13 @@ public final class LiveSensor implements AutoCloseable
     /** At shutdown, how long exporters get to send what was journaled last (the rest goes at the next start). */
     private static final long EXPORT_DRAIN_NANOS = TimeUnit.SECONDS.toNanos(5);
     /**
-     * Java forward pass warm-up beside the first model's start (FlowPicClassifier.warmUp): 3 s took the whole-run
-     * block latency p99 from ~760 ms to ~120 ms (bench/RESULTS.md section 7). A reloaded model runs kernels C2 has
-     * already compiled.
+     * Java forward pass warm-up beside the first model's start (FlowPicClassifier.warmUp): in one run each, the
+     * whole-run block latency p99 went from 757 ms (three runs without: 757–837 ms) to 70 ms (bench/RESULTS.md
+     * section 11). A reloaded model warms up on the reload thread before it is swapped in: its net may use kernels
+     * the first did not (another filter count, pool size or resolution).
      */
     private static final long WARM_UP_NANOS = TimeUnit.SECONDS.toNanos(3);
+    private static final long RELOAD_WARM_UP_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final SensorConfig config;
     private final Path configFile;
@@ -89,13 +91,6 @@ public final class LiveSensor implements AutoCloseable
             interfaceReason = "configured";
         }
         firstModel = ModelLocator.load(config.model().path(), config.flowpic().spec(), config.inference().threads());
-        final Runnable warmUp = firstModel.warmUp(WARM_UP_NANOS);
-        if (warmUp != null)
-        {
-            final Thread thread = new Thread(warmUp, "flowpic-warm-up");
-            thread.setDaemon(true);
-            thread.start();
-        }
         JournalWriter journalWriter = null;
         JournalHousekeeping housekeeping = null;
         LiveCapture liveCapture = null;
@@ -162,6 +157,13 @@ public final class LiveSensor implements AutoCloseable
         journalHousekeeping = housekeeping;
         exporters = new Exporters(Path.of(config.journal().path()), counters.manager, log);
         capture = liveCapture;
+        final Runnable warmUp = firstModel.warmUp(WARM_UP_NANOS);
+        if (warmUp != null)
+        {
+            final Thread thread = new Thread(warmUp, "flowpic-warm-up");
+            thread.setDaemon(true);
+            thread.start();
+        }
     }
 
     /** Opens everything (model, journal, capture handle) and starts the threads. */
@@ -317,6 +319,11 @@ public final class LiveSensor implements AutoCloseable
                 }
                 final FlowPicClassifier next = ModelLocator.load(modelPath, config.flowpic().spec(),
                     config.inference().threads());
+                final Runnable warmUp = next.warmUp(RELOAD_WARM_UP_NANOS);
+                if (warmUp != null)
+                {
+                    warmUp.run();
+                }
                 inferenceAgent.offerModel(next);
                 counters.modelReloadsOk.incrementRelease();
                 log.println("flowpic: reload: model " + next.metadata().modelId() + " loaded from " + modelPath);

@@ -39,6 +39,9 @@ final class CaptureGeneratorTest
         {
             source.record(SECOND + i, 0, packet(1000 + i, 100));
         }
+        // a short frame with Ethernet's trailer padding (34 bytes of IP in a 60-byte frame): only the IP bytes count
+        final byte[] small = packet(3000, 6);
+        source.record(SECOND + 10, 0, java.util.Arrays.copyOf(small, 60));
         source.record(5, 0, packet(2000, 300));                // 1970
         source.record(4_000_000_000L, 0, packet(2001, 300));   // 2096, as an unsigned pcap second
         final Path input = dir.resolve("source.pcap");
@@ -46,13 +49,15 @@ final class CaptureGeneratorTest
 
         final StringWriter log = new StringWriter();
         final CaptureGenerator generator = new CaptureGenerator(CaptureGenerator.DEFAULT_SNAP_LENGTH);
-        assertEquals(10, generator.load(List.of(input), new PrintWriter(log, true)));
+        assertEquals(11, generator.load(List.of(input), new PrintWriter(log, true)));
         assertTrue(log.toString().contains("left out 2 packets"), log.toString());
+        assertEquals(11, generator.sourceFlows(), "the clock-jump packets' flows are not counted");
         final Path out = dir.resolve("out.pcap");
         generator.write(out, 200, 40);
 
         final Process tshark = new ProcessBuilder("tshark", "-n", "-r", out.toString(), "-T", "fields",
-            "-e", "frame.time_epoch", "-e", "ip.len", "-e", "ip.checksum.status", "-o", "ip.check_checksum:TRUE")
+            "-e", "frame.time_epoch", "-e", "ip.len", "-e", "ip.checksum.status", "-e", "frame.cap_len", "-e",
+            "frame.len", "-o", "ip.check_checksum:TRUE")
             .redirectError(ProcessBuilder.Redirect.DISCARD).start();
         final String listing = new String(tshark.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(tshark.waitFor(60, TimeUnit.SECONDS));
@@ -63,10 +68,13 @@ final class CaptureGeneratorTest
         {
             final String[] fields = line.split("\t");
             final double time = Double.parseDouble(fields[0]);
-            // 20 rounds of a 9 s source plus the 1 s gap between rounds: all within 200 s of the base.
-            assertTrue(time >= base && time < base + 200, line);
-            assertEquals("128", fields[1], "only the in-time packets (IP length 128) are copied: " + line);
+            // 19 rounds of a 10 s source plus the 1 s gap between rounds: all within 250 s of the base.
+            assertTrue(time >= base && time < base + 250, line);
+            final boolean padded = fields[1].equals("34");
+            assertTrue(padded || fields[1].equals("128"), "only the in-time packets (IP length 128 or 34): " + line);
             assertEquals("1", fields[2], "IPv4 header checksum rewritten correctly (tshark: 1 = good): " + line);
+            assertEquals(padded ? "48" : "142", fields[3], "whole packets, no trailer: " + line);
+            assertEquals(fields[4], fields[3], "captured length = length on the wire: " + line);
         }
     }
 

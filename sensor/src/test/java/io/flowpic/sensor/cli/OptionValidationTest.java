@@ -98,7 +98,7 @@ class OptionValidationTest
         assertUsageError(run("bench", "gen-capture", "--snap-length", "70000", "--out", dir.resolve("x.pcap").toString(),
             dir.resolve("in.pcap").toString()), "--snap-length", "<= 65535", "70000");
         assertUsageError(run("bench", "gen-capture", "--snap-length", "20", "--out", dir.resolve("x.pcap").toString(),
-            dir.resolve("in.pcap").toString()), "--snap-length", ">= 64", "20");
+            dir.resolve("in.pcap").toString()), "--snap-length", ">= 82", "20");
     }
 
     @Test
