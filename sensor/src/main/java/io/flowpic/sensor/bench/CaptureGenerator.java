@@ -34,7 +34,7 @@ public final class CaptureGenerator
     public static final int MIN_SNAP_LENGTH = 14 + 60 + 8;
     private static final int ETHERNET = 14;
     private static final byte[] ETHERNET_HEADER = {2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, 8, 0};
-    private static final long MAX_DISTANCE_FROM_MEDIAN_NANOS = 3_600L * 1_000_000_000L;
+    private static final long MAX_GAP_NANOS = 3_600L * 1_000_000_000L;
 
     private final List<long[]> times = new ArrayList<>();
     private final List<byte[]> ipHeaders = new ArrayList<>();
@@ -99,12 +99,12 @@ public final class CaptureGenerator
             {
                 log.println("gen-capture: skipping " + ex.getMessage());
             }
-            outliers += keepAroundMedian(fileStart);
+            outliers += keepLargestRun(fileStart);
         }
         if (outliers > 0)
         {
-            log.println("gen-capture: left out " + outliers + " packets more than " +
-                MAX_DISTANCE_FROM_MEDIAN_NANOS / 1_000_000_000L + " s from their capture's median time");
+            log.println("gen-capture: left out " + outliers + " packets more than " + MAX_GAP_NANOS / 1_000_000_000L +
+                " s apart from the bulk of their capture (clock jumps)");
         }
         // Sources are laid side by side from time 0: sort by relative time.
         final Integer[] order = new Integer[times.size()];
@@ -139,12 +139,12 @@ public final class CaptureGenerator
     /**
      * Several real captures hold a few packets with clock-jump timestamps years away from the rest (1970, 2097);
      * laid out as they are, one such packet stretches a round over decades and writes times a pcap cannot hold.
-     * Keeps the packets of one capture within {@link #MAX_DISTANCE_FROM_MEDIAN_NANOS} of its median time and makes
-     * their times relative to the earliest one kept.
+     * Keeps the largest run of one capture's packets whose sorted times have no gap over {@link #MAX_GAP_NANOS}
+     * (a long capture of steady traffic stays whole) and makes their times relative to the earliest one kept.
      *
      * @return packets left out.
      */
-    private int keepAroundMedian(final int fileStart)
+    private int keepLargestRun(final int fileStart)
     {
         final int count = times.size() - fileStart;
         if (count == 0)
@@ -157,20 +157,28 @@ public final class CaptureGenerator
             sorted[i] = times.get(fileStart + i)[0];
         }
         java.util.Arrays.sort(sorted);
-        final long median = sorted[count / 2];
-        long first = Long.MAX_VALUE;
-        for (final long ts : sorted)
+        int bestStart = 0;
+        int bestEnd = 0; // exclusive
+        int start = 0;
+        for (int i = 1; i <= count; i++)
         {
-            if (Math.abs(ts - median) <= MAX_DISTANCE_FROM_MEDIAN_NANOS)
+            if (i == count || sorted[i] - sorted[i - 1] > MAX_GAP_NANOS)
             {
-                first = Math.min(first, ts);
+                if (i - start > bestEnd - bestStart)
+                {
+                    bestStart = start;
+                    bestEnd = i;
+                }
+                start = i;
             }
         }
+        final long first = sorted[bestStart];
+        final long last = sorted[bestEnd - 1];
         int kept = fileStart;
         for (int i = fileStart; i < times.size(); i++)
         {
             final long ts = times.get(i)[0];
-            if (Math.abs(ts - median) <= MAX_DISTANCE_FROM_MEDIAN_NANOS)
+            if (ts >= first && ts <= last)
             {
                 times.set(kept, new long[] {ts - first});
                 ipHeaders.set(kept, ipHeaders.get(i));

@@ -78,6 +78,24 @@ final class CaptureGeneratorTest
         }
     }
 
+    @Test
+    void aLongCaptureOfSteadyTrafficStaysWhole(@TempDir final Path dir) throws Exception
+    {
+        // three hours, a packet every ten minutes, then one clock jump to 1970
+        final CaptureWriter source = CaptureWriter.pcap(ByteOrder.LITTLE_ENDIAN, false, 65535, 1);
+        for (int i = 0; i <= 18; i++)
+        {
+            source.record(SECOND + i * 600L, 0, packet(1000, 100));
+        }
+        source.record(7, 0, packet(1000, 100));
+        final Path input = dir.resolve("long.pcap");
+        Files.write(input, source.bytes());
+        final StringWriter log = new StringWriter();
+        assertEquals(19, new CaptureGenerator(CaptureGenerator.DEFAULT_SNAP_LENGTH).load(List.of(input),
+            new PrintWriter(log, true)));
+        assertTrue(log.toString().contains("left out 1 packets"), log.toString());
+    }
+
     private static byte[] packet(final int srcPort, final int payload)
     {
         return ethernet(0x0800, ipv4(17, udp(srcPort, 53, payload)));
