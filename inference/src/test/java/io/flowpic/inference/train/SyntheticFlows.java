@@ -12,16 +12,16 @@ import java.util.Random;
 import java.util.zip.GZIPOutputStream;
 
 /** Writes synthetic FlowPic CSV files whose classes differ clearly in packet sizes and timing. */
-final class SyntheticFlows
+public final class SyntheticFlows
 {
-    static final String[] CLASSES = {"bulk", "chatty", "voice"};
+    public static final String[] CLASSES = {"bulk", "chatty", "voice"};
 
     private SyntheticFlows()
     {
     }
 
     /** One gzip file per class, {@code pcaps} captures per class, {@code sessions} sessions per capture. */
-    static Path[] write(final Path dir, final int pcaps, final int sessions, final long seed) throws IOException
+    public static Path[] write(final Path dir, final int pcaps, final int sessions, final long seed) throws IOException
     {
         final Random random = new Random(seed);
         final Path[] files = new Path[CLASSES.length];
