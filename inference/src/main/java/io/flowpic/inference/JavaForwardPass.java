@@ -349,8 +349,8 @@ final class JavaForwardPass {
     // scratch
     private final float[] features;
     private int norm;
-    private int[] nzIndex = new int[256];
-    private float[] nzCount = new float[256];
+    private final NonZeroCells cells = new NonZeroCells();
+    /** The non-zero cells' values after the model's normalisation, beside {@link #cells}. */
     private float[] nzValue = new float[256];
     private final float[] bySize;
     private final float[] byTime;
@@ -781,7 +781,10 @@ final class JavaForwardPass {
     void classify(float[] counts, float[] flows, int n, int norm, float[] scores) {
         int pixels = r * r;
         for (int img = 0; img < n; img++) {
-            int nnz = gather(counts, img * pixels, pixels);
+            int nnz = cells.gather(counts, img * pixels, pixels);
+            if (nzValue.length < nnz) {
+                nzValue = new float[cells.index.length];
+            }
             normalise(nnz, norm);
             this.norm = norm;
             int at = 0;
@@ -806,7 +809,7 @@ final class JavaForwardPass {
 
     private void cnn(int nnz, int at) {
         Conv first = convs.get(0);
-        first.runSparse(nzIndex, nzValue, nnz, trackDirty);
+        first.runSparse(cells.index, nzValue, nnz, trackDirty);
         float[] x = first.out;
         long[] bits = trackDirty ? first.outBits : null;
         for (int i = 1; i < convs.size(); i++) {
@@ -817,55 +820,18 @@ final class JavaForwardPass {
         System.arraycopy(x, 0, features, at, cnnWidth);
     }
 
-    /** Collects the non-zero cells of one image; returns their number. */
-    private int gather(float[] counts, int base, int pixels) {
-        int nnz = 0;
-        int end = base + pixels;
-        int i = base;
-        for (; i + 8 <= end; i += 8) {
-            int bits = Float.floatToRawIntBits(counts[i]) | Float.floatToRawIntBits(counts[i + 1])
-                    | Float.floatToRawIntBits(counts[i + 2]) | Float.floatToRawIntBits(counts[i + 3])
-                    | Float.floatToRawIntBits(counts[i + 4]) | Float.floatToRawIntBits(counts[i + 5])
-                    | Float.floatToRawIntBits(counts[i + 6]) | Float.floatToRawIntBits(counts[i + 7]);
-            if (bits != 0) {
-                for (int j = i; j < i + 8; j++) {
-                    if (counts[j] != 0f) {
-                        nnz = add(nnz, j - base, counts[j]);
-                    }
-                }
-            }
-        }
-        for (; i < end; i++) {
-            if (counts[i] != 0f) {
-                nnz = add(nnz, i - base, counts[i]);
-            }
-        }
-        return nnz;
-    }
-
-    private int add(int nnz, int index, float count) {
-        if (nnz == nzIndex.length) {
-            nzIndex = Arrays.copyOf(nzIndex, nnz * 2);
-            nzCount = Arrays.copyOf(nzCount, nnz * 2);
-            nzValue = Arrays.copyOf(nzValue, nnz * 2);
-        }
-        nzIndex[nnz] = index;
-        nzCount[nnz] = count;
-        return nnz + 1;
-    }
-
     /** The classifier's normalisation (FlowPicClassifier.normalize), on the non-zero cells. */
     private void normalise(int nnz, int norm) {
         float inv = 1f;
         if (norm == 2) {
             float max = 0f;
             for (int i = 0; i < nnz; i++) {
-                max = Math.max(max, nzCount[i]);
+                max = Math.max(max, cells.count[i]);
             }
             inv = max > 0 ? 1f / max : 0f;
         }
         for (int i = 0; i < nnz; i++) {
-            float v = nzCount[i];
+            float v = cells.count[i];
             nzValue[i] = switch (norm) {
                 case 1 -> v > 0 ? log1p(v) : 0f;
                 case 2 -> v * inv;
@@ -878,15 +844,15 @@ final class JavaForwardPass {
     private void statistics(int nnz, int at) {
         Arrays.fill(bySize, 0f);
         Arrays.fill(byTime, 0f);
-        int cells = 0;
+        int occupied = 0;
         for (int i = 0; i < nnz; i++) {
             float x = nzValue[i];
-            float c = expm1(x, nzCount[i]);
-            int cell = nzIndex[i];
+            float c = expm1(x, cells.count[i]);
+            int cell = cells.index[i];
             bySize[cell / r] += c;
             byTime[cell % r] += c;
             if (c - 0.5f > 0f) {
-                cells++;
+                occupied++;
             }
         }
         float n = 0f;
@@ -949,7 +915,7 @@ final class JavaForwardPass {
         f[at + 13] = std(byTime, timeMean, safeN);
         f[at + 14] = maxTime / safeN;
         f[at + 15] = (float) Math.log1p(n / span) / 6f;
-        f[at + 16] = (float) Math.log1p(n / Math.max((float) cells, 1f)) / 4f;
+        f[at + 16] = (float) Math.log1p(n / Math.max((float) occupied, 1f)) / 4f;
     }
 
     private static float log1p(float v) {

@@ -62,8 +62,7 @@ final class SparseFirstLayer {
     private final int[] touchedList;
     private final boolean[] pooledTouched;
     private final int[] pooledList;
-    private int[] nzIndex = new int[1024];
-    private float[] nzValue = new float[1024];
+    private final NonZeroCells cells = new NonZeroCells();
 
     private SparseFirstLayer(String feedOp, String description, int r, int k, int s, int f, int o, int padBefore,
                              int q, float[] w, float[] bias) {
@@ -284,18 +283,18 @@ final class SparseFirstLayer {
         int pixels = r * r;
         int outSize = p * p * f;
         for (int img = 0; img < n; img++) {
-            int nnz = gather(counts, img * pixels, pixels);
+            int nnz = cells.gather(counts, img * pixels, pixels);
             float inv = 1f;
             if (norm == 2) {
                 float max = 0f;
                 for (int i = 0; i < nnz; i++) {
-                    max = Math.max(max, nzValue[i]);
+                    max = Math.max(max, cells.count[i]);
                 }
                 inv = max > 0 ? 1f / max : 0f;
             }
             int nTouched = 0;
             for (int i = 0; i < nnz; i++) {
-                float v = nzValue[i];
+                float v = cells.count[i];
                 float x = switch (norm) {
                     case 1 -> v > 0 ? (float) Math.log1p(v) : 0f;
                     case 2 -> v * inv;
@@ -304,7 +303,7 @@ final class SparseFirstLayer {
                 if (x == 0f) {
                     continue;
                 }
-                int cell = nzIndex[i];
+                int cell = cells.index[i];
                 int rr = cell / r + padBefore;
                 int cc = cell % r + padBefore;
                 int ohLo = rr < k ? 0 : (rr - k + s) / s;
@@ -367,45 +366,5 @@ final class SparseFirstLayer {
                 Arrays.fill(acc, pos * f, pos * f + f, 0f);
             }
         }
-    }
-
-    /** Collects the non-zero cells of one image into nzIndex/nzValue; returns their number. */
-    private int gather(float[] counts, int base, int pixels) {
-        int nnz = 0;
-        int end = base + pixels;
-        int i = base;
-        // Skip runs of zero cells 8 at a time (raw bits OR-ed: any non-zero bit pattern, -0.0 included, is
-        // inspected cell by cell below, where only != 0 cells are kept).
-        for (; i + 8 <= end; i += 8) {
-            int bits = Float.floatToRawIntBits(counts[i]) | Float.floatToRawIntBits(counts[i + 1])
-                    | Float.floatToRawIntBits(counts[i + 2]) | Float.floatToRawIntBits(counts[i + 3])
-                    | Float.floatToRawIntBits(counts[i + 4]) | Float.floatToRawIntBits(counts[i + 5])
-                    | Float.floatToRawIntBits(counts[i + 6]) | Float.floatToRawIntBits(counts[i + 7]);
-            if (bits != 0) {
-                for (int j = i; j < i + 8; j++) {
-                    float v = counts[j];
-                    if (v != 0f) {
-                        nnz = add(nnz, j - base, v);
-                    }
-                }
-            }
-        }
-        for (; i < end; i++) {
-            float v = counts[i];
-            if (v != 0f) {
-                nnz = add(nnz, i - base, v);
-            }
-        }
-        return nnz;
-    }
-
-    private int add(int nnz, int index, float value) {
-        if (nnz == nzIndex.length) {
-            nzIndex = Arrays.copyOf(nzIndex, nnz * 2);
-            nzValue = Arrays.copyOf(nzValue, nnz * 2);
-        }
-        nzIndex[nnz] = index;
-        nzValue[nnz] = value;
-        return nnz + 1;
     }
 }
