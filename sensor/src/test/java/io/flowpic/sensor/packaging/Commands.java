@@ -46,36 +46,12 @@ final class Commands
         return run(Map.of(), command);
     }
 
-    /**
-     * As {@link #run}, but the time limit holds even when the command never closes its output (the output is read
-     * on another thread); the command and its children are killed when it overruns.
-     */
+    /** {@link io.flowpic.sensor.testing.Shell#runBounded}, as a {@link Result}. */
     static Result runBounded(final long timeoutSeconds, final List<String> command) throws IOException, InterruptedException
     {
-        final Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        process.getOutputStream().close();
-        final byte[][] output = new byte[1][];
-        final Thread reader = new Thread(() ->
-        {
-            try
-            {
-                output[0] = process.getInputStream().readAllBytes();
-            }
-            catch (final IOException ex)
-            {
-                output[0] = new byte[0];
-            }
-        });
-        reader.setDaemon(true);
-        reader.start();
-        if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS))
-        {
-            process.descendants().forEach(ProcessHandle::destroyForcibly);
-            process.destroyForcibly();
-            throw new IOException("timed out after " + timeoutSeconds + " s: " + String.join(" ", command));
-        }
-        reader.join(5000);
-        return new Result(process.exitValue(), output[0] == null ? "" : new String(output[0], StandardCharsets.UTF_8));
+        final io.flowpic.sensor.testing.Shell.Result result =
+            io.flowpic.sensor.testing.Shell.runBounded(timeoutSeconds, command);
+        return new Result(result.exitCode(), result.output());
     }
 
     /** The repository root (tests run with flowpic.home set to it by the build). */

@@ -44,6 +44,16 @@ class FlowAgentDeadlineTest
         }
     }
 
+    /** A live flow agent on {@link #wallNow}: 15 s blocks, 10 packets to qualify. */
+    private FlowAgent liveAgent(final SensorCounters counters, final PacketRing ring, final BlockHandoff handoff,
+        final int maxFlows, final long idleTimeoutNanos, final int maxOpenPackets)
+    {
+        return new FlowAgent(new PipelineContext(PipelineContext.Mode.LIVE)
+            .spec(new FlowPicSpec(32, 15, 1500, 10)).maxFlows(maxFlows).idleTimeoutNanos(idleTimeoutNanos)
+            .maxOpenPackets(maxOpenPackets).counters(counters).clock(() -> wallNow)
+            .backPressureIdle(NoOpIdleStrategy::new).conclude(), ring, handoff);
+    }
+
     @Test
     void blocksAreFinishedWhenDueNotBeforeAndNotATickLater()
     {
@@ -51,10 +61,7 @@ class FlowAgentDeadlineTest
         final PacketRing ring = new PacketRing(4 << 20, 256);
         final BlockHandoff handoff = new BlockHandoff(16);
         // 15 s blocks, 5 s idle timeout, 10 packets to qualify.
-        final FlowAgent agent = new FlowAgent(new PipelineContext(PipelineContext.Mode.LIVE)
-            .spec(new FlowPicSpec(32, 15, 1500, 10)).maxFlows(100_000).idleTimeoutNanos(5 * S)
-            .maxOpenPackets(1_000_000).counters(counters).clock(() -> wallNow)
-            .backPressureIdle(NoOpIdleStrategy::new).conclude(), ring, handoff);
+        final FlowAgent agent = liveAgent(counters, ring, handoff, 100_000, 5 * S, 1_000_000);
 
         // Ten thousand one-packet flows at T0 + 3 s (due idle at T0 + 8 s, too small), and one flow with a packet
         // every second from T0: its block is due at its end, T0 + 15 s, though its idle deadline keeps moving.
@@ -107,10 +114,7 @@ class FlowAgentDeadlineTest
         final SensorCounters counters = SensorCounters.standalone();
         final PacketRing ring = new PacketRing(1 << 20, 256);
         final BlockHandoff handoff = new BlockHandoff(16);
-        final FlowAgent agent = new FlowAgent(new PipelineContext(PipelineContext.Mode.LIVE)
-            .spec(new FlowPicSpec(32, 15, 1500, 10)).maxFlows(1024).idleTimeoutNanos(60 * S)
-            .maxOpenPackets(100_000).counters(counters).clock(() -> wallNow)
-            .backPressureIdle(NoOpIdleStrategy::new).conclude(), ring, handoff);
+        final FlowAgent agent = liveAgent(counters, ring, handoff, 1024, 60 * S, 100_000);
         runAt(agent, T0 + 100 * S);
         for (int i = 0; i < 12; i++)
         {
